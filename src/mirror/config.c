@@ -1,0 +1,2 @@
+/* config.c - placeholder until the module lands. */
+#include "mirror/config.h"

@@ -1,0 +1,2 @@
+/* points.c - placeholder until the module lands. */
+#include "mirror/points.h"

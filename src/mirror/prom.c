@@ -1,0 +1,2 @@
+/* prom.c - placeholder until the module lands. */
+#include "mirror/prom.h"

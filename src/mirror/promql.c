@@ -1,0 +1,2 @@
+/* promql.c - placeholder until the module lands. */
+#include "mirror/promql.h"

@@ -1,0 +1,2 @@
+/* request.c - placeholder until the module lands. */
+#include "mirror/request.h"

@@ -1,0 +1,2 @@
+/* upstream.c - placeholder until the module lands. */
+#include "mirror/upstream.h"
