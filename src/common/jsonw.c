@@ -1,4 +1,5 @@
 /* jsonw.c - shortest round-trip numbers and escaped strings; see jsonw.h. */
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,14 +8,14 @@
 
 #include "jsonw.h"
 
-/* If k <= 15 significant digits identify v, rounding v to 15 digits gives
- * those k digits followed by zeros, which %g strips: so %.15g is already the
- * shortest form whenever one of 15 digits or fewer exists. Only 16 and 17
- * remain to try. */
+/* If k <= 15 significant digits identify a normal double v, rounding v to
+ * 15 digits gives those k digits followed by zeros, which %g strips: so
+ * %.15g is already the shortest form whenever one of 15 digits or fewer
+ * exists, and only 16 and 17 remain to try. Subnormals carry fewer bits,
+ * which breaks that argument, so they try every precision from 1. */
 char *fmt_double(double v, char out[FMT_DOUBLE_MAX])
 {
-	static const int precisions[] = { 15, 16, 17 };
-	size_t i;
+	int p;
 
 	if (isnan(v)) {
 		memcpy(out, "NaN", 4);
@@ -24,8 +25,8 @@ char *fmt_double(double v, char out[FMT_DOUBLE_MAX])
 		memcpy(out, v > 0 ? "+Inf" : "-Inf", 5);
 		return out;
 	}
-	for (i = 0; i < sizeof(precisions) / sizeof(precisions[0]); i++) {
-		snprintf(out, FMT_DOUBLE_MAX, "%.*g", precisions[i], v);
+	for (p = fabs(v) < DBL_MIN ? 1 : 15; p <= 17; p++) {
+		snprintf(out, FMT_DOUBLE_MAX, "%.*g", p, v);
 		if (strtod(out, NULL) == v)
 			break;
 	}

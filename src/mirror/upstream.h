@@ -14,6 +14,11 @@
  * memory, far above what MIRROR_MAX_POINTS lets through. */
 #define UPSTREAM_MAX_REPLY_BYTES ((size_t)512 << 20)
 
+/* How much of a reply body upstream_excerpt shows, in bytes. */
+#define UPSTREAM_EXCERPT_BYTES 300
+
+struct sockaddr;
+
 struct upstream;
 
 /* One GET: base URL + "/" + path + "?" + query. */
@@ -32,7 +37,10 @@ void upstream_free(struct upstream *u);
 /* upstream_allowed: OK when url may be called under the allowlist, else
  * ERR_FORBIDDEN with details. Cloud metadata addresses (169.254.0.0/16,
  * fd00:ec2::254) are refused unless a list entry names them; that is checked
- * again on the resolved address when connecting. */
+ * again on the resolved address when connecting. A url that is not
+ * http(s)://host[:port][/path], or that carries user:password@ or a "." or
+ * ".." path segment, is ERR_BAD_REQUEST (its text is never echoed).
+ * upstream_run checks this too. */
 enum err upstream_allowed(const struct upstream *u, const char *url,
 			  struct errinfo *ei);
 
@@ -57,6 +65,27 @@ enum err upstream_run(struct upstream *u, const struct conn *conn,
  * out with every secret of conn replaced by "***". */
 void upstream_excerpt(const struct conn *conn, const struct buf *body,
 		      char *out, size_t outsz);
+
+/* upstream_excerpt_text: upstream_excerpt for any text s[0..n) (s may be
+ * NULL when n is 0): at most max bytes of it, secrets of conn (which may be
+ * NULL) found in the whole text first and replaced by "***", control bytes
+ * and runs of blanks as one space (none leading or trailing), invalid
+ * UTF-8 as '?', "..." when cut.
+ * Always writes a NUL-terminated string into out (empty when outsz < 8 or
+ * memory runs out). */
+void upstream_excerpt_text(const struct conn *conn, const char *s, size_t n,
+			   size_t max, char *out, size_t outsz);
+
+/* upstream_refuses_address: 1 when the address a connection is about to be
+ * opened to (len bytes at sa) is a cloud metadata address that the
+ * allowlist does not name explicitly, else 0. Exported for the unit tests;
+ * upstream_run applies it to every socket it opens. */
+int upstream_refuses_address(const struct upstream *u,
+			     const struct sockaddr *sa, size_t len);
+
+/* upstream_set_max_reply: lowers (or raises) the ceiling on one reply body
+ * from UPSTREAM_MAX_REPLY_BYTES; for tests. */
+void upstream_set_max_reply(struct upstream *u, size_t max);
 
 /* upstream_take_seconds: time spent in upstream_run since the last call of
  * this function (for the request log). */

@@ -1,0 +1,235 @@
+/* stream.c - reading the stream of a metric query from Prometheus (spec
+ * 4.2): which PromQL is sent for each kind, which series are kept, and the
+ * counter rates and NaN rules applied to what comes back. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mirror/prom.h"
+#include "mirror/stream.h"
+
+/* How far before the window a counter's previous sample is looked for. */
+#define COUNTER_LOOKBACK_MS (5 * 60 * 1000)
+
+void stream_free(struct stream *s)
+{
+	if (!s)
+		return;
+	free(s->pts);
+	s->pts = NULL;
+	s->n = 0;
+}
+
+enum err stream_too_many(const struct series_set *set, struct errinfo *ei)
+{
+	struct buf b;
+	const char *key;
+	json_t *value;
+	size_t i, listed = 0;
+	json_t *seen = json_object();
+
+	buf_init(&b, sizeof(ei->details) - 1);
+	buf_printf(&b, "%zu series match; labels whose values differ:", set->n);
+	/* a label differs when some series lacks it or has another value */
+	for (i = 0; i < set->n && seen; i++) {
+		json_object_foreach(set->items[i].labels, key, value) {
+			size_t j;
+			int differs = 0;
+
+			if (json_object_get(seen, key))
+				continue;
+			json_object_set_new(seen, key, json_true());
+			for (j = 0; j < set->n && !differs; j++) {
+				json_t *other = json_object_get(set->items[j].labels, key);
+
+				differs = !other || !json_equal(other, value);
+			}
+			if (!differs)
+				continue;
+			buf_printf(&b, "%s %s", listed ? "," : "", key);
+			listed++;
+		}
+	}
+	json_decref(seen);
+	err_set(ei, ERR_TOO_MANY, "%s", b.len ? buf_cstr(&b) : "several series match");
+	buf_free(&b);
+	return ERR_TOO_MANY;
+}
+
+/* keep_one: the one series of set that has a point in [from, to], with
+ * its points from there on. 0 such series: ERR_NO_SERIES with metric =
+ * promql; several: ERR_TOO_MANY. On OK *first indexes the first point at or
+ * after from_ms (earlier points stay available for the counter look-back). */
+static enum err keep_one(struct series_set *set, const char *promql,
+			 int64_t from_ms, int64_t to_ms, struct series **one,
+			 struct errinfo *ei)
+{
+	struct series_set hits = { 0 };
+	struct series *found = NULL;
+	size_t i, first, count, n_hits = 0;
+	enum err rc = OK;
+
+	for (i = 0; i < set->n; i++) {
+		points_between(set->items[i].pts, set->items[i].n, from_ms, to_ms,
+			       &first, &count);
+		if (!count)
+			continue;
+		n_hits++;
+		if (!found)
+			found = &set->items[i];
+	}
+	if (n_hits == 0) {
+		err_set(ei, ERR_NO_SERIES, "no series matched in the requested time range");
+		snprintf(ei->metric, sizeof(ei->metric), "%s", promql);
+		return ERR_NO_SERIES;
+	}
+	if (n_hits > 1) {
+		/* name the differing labels among the series that have points */
+		hits.items = calloc(n_hits, sizeof(*hits.items));
+		if (!hits.items)
+			return ERR_NOMEM;
+		for (i = 0; i < set->n; i++) {
+			points_between(set->items[i].pts, set->items[i].n, from_ms,
+				       to_ms, &first, &count);
+			if (count)
+				hits.items[hits.n++] = set->items[i];
+		}
+		rc = stream_too_many(&hits, ei);
+		free(hits.items);
+		return rc;
+	}
+	*one = found;
+	return OK;
+}
+
+/* range_expr: selector + "[Nms]" reading [from_ms - 1, to_ms] at to_ms, one
+ * millisecond more than needed so that Prometheus 2 (closed on the left) and
+ * 3 (open on the left) return the same samples; the caller filters. */
+static enum err range_expr(struct buf *out, const char *selector,
+			   int64_t from_ms, int64_t to_ms)
+{
+	int64_t width;
+
+	if (__builtin_sub_overflow(to_ms, from_ms, &width) ||
+	    __builtin_add_overflow(width, 1, &width))
+		return ERR_BAD_REQUEST;
+	return buf_printf(out, "%s[%" PRId64 "ms]", selector, width);
+}
+
+/* copy_points: the points of s with from <= t <= to, malloc'd. */
+static enum err copy_points(const struct series *s, int64_t from_ms,
+			    int64_t to_ms, struct point **out, size_t *n_out)
+{
+	size_t first, count;
+	struct point *p = NULL;
+
+	points_between(s->pts, s->n, from_ms, to_ms, &first, &count);
+	if (count) {
+		p = malloc(count * sizeof(*p));
+		if (!p)
+			return ERR_NOMEM;
+		memcpy(p, s->pts + first, count * sizeof(*p));
+	}
+	*out = p;
+	*n_out = count;
+	return OK;
+}
+
+/* floor_div / ceil_div for a positive divisor, right for negative times. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a > 0) ? q + 1 : q;
+}
+
+enum err stream_read(struct upstream *u, const struct request *req,
+		     enum metric_kind kind, const char *text, int64_t from_ms,
+		     int64_t to_ms, struct stream *out, struct errinfo *ei)
+{
+	const struct conn *c = &req->conn;
+	struct series_set set = { 0 };
+	struct series *one = NULL;
+	struct buf selector, expr;
+	struct point *pts = NULL;
+	size_t n = 0;
+	int64_t read_from = from_ms, step = c->step_ms;
+	enum err rc;
+
+	buf_init(&selector, 1 << 20);
+	buf_init(&expr, 1 << 20);
+	if (kind == METRIC_EXPR) {
+		/* the grid: multiples of the step since the epoch */
+		int64_t first = ceil_div(from_ms, step), last = floor_div(to_ms, step);
+
+		if (first > last ||
+		    __builtin_mul_overflow(first, step, &first) ||
+		    __builtin_mul_overflow(last, step, &last)) {
+			rc = err_set(ei, ERR_NO_SERIES,
+				     "no step of %" PRId64 " ms falls inside the time range", step);
+			snprintf(ei->metric, sizeof(ei->metric), "%s", text);
+			goto out;
+		}
+		rc = prom_query_range(u, c, text, first, last, step, &set, ei);
+		if (rc)
+			goto out;
+		rc = keep_one(&set, text, from_ms, to_ms, &one, ei);
+		if (rc)
+			goto out;
+		rc = copy_points(one, from_ms, to_ms, &pts, &n);
+		if (rc)
+			goto out;
+	} else {
+		rc = promql_selector(text, req->q.conds, req->q.n_conds, &selector, ei);
+		if (rc)
+			goto out;
+		if (kind == METRIC_COUNTER &&
+		    __builtin_sub_overflow(from_ms, COUNTER_LOOKBACK_MS, &read_from)) {
+			rc = err_set(ei, ERR_BAD_REQUEST, "query.startTime: out of range");
+			goto out;
+		}
+		rc = range_expr(&expr, buf_cstr(&selector), read_from, to_ms);
+		if (rc) {
+			err_set(ei, rc, "query: time range out of range");
+			goto out;
+		}
+		rc = prom_query_matrix(u, c, buf_cstr(&expr), to_ms, &set, ei);
+		if (rc)
+			goto out;
+		rc = keep_one(&set, buf_cstr(&selector), from_ms, to_ms, &one, ei);
+		if (rc)
+			goto out;
+		if (kind == METRIC_COUNTER) {
+			size_t first, count;
+
+			/* rates need the raw samples from the look-back on */
+			points_between(one->pts, one->n, read_from, to_ms, &first, &count);
+			/* keep_one guarantees points, so one->pts is not NULL */
+			rc = points_counter_rates(one->pts + first, count, from_ms, &pts, &n);
+		} else {
+			rc = copy_points(one, from_ms, to_ms, &pts, &n);
+		}
+		if (rc)
+			goto out;
+	}
+	n = points_apply_nan(pts, n, c->nan == NAN_ZERO);
+	out->kind = kind;
+	out->pts = pts;
+	out->n = n;
+	pts = NULL;
+out:
+	free(pts);
+	series_set_free(&set);
+	buf_free(&selector);
+	buf_free(&expr);
+	if (rc == ERR_NOMEM || rc == ERR_TOO_LARGE)
+		rc = err_set(ei, ERR_NOMEM, "out of memory building the query");
+	return rc;
+}
