@@ -1,0 +1,504 @@
+# lib.sh - helpers for the integration tests, sourced by test-mirror.sh.
+# Every server gets a random free loopback port chosen here, keeps its files
+# under $WORK, and is stopped by stop_all by PID (TERM, bounded wait, KILL).
+#
+# The caller sets WORK (a fresh directory it owns) before calling anything
+# and, for start_pool, MIRROR_BIN.  Each start_* function documents the
+# variables it sets.  POSIX sh (plus "local"); needs python3, curl, nginx,
+# openssl, prometheus, promtool, victoria-metrics, spawn-fcgi, multiwatch.
+# shellcheck shell=sh disable=SC3043,SC2034
+# (SC3043: dash, bash and busybox sh have "local"; SC2034: the variables the
+# functions set are for the caller.)
+
+: "${WAIT_SECONDS:=30}"     # how long a server may take to come up
+: "${STOP_SECONDS:=10}"     # how long a process may take to exit on TERM
+
+LIB_PIDS=""                 # started processes, newest first
+
+# Credentials the upstream fronts demand; the case files use the same.
+BASIC_USER=mirror
+BASIC_PASSWORD=basic-secret
+BEARER_TOKEN=bearer-secret
+TENANT_ID=tenant-1
+
+lib_log() {
+	printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
+}
+
+lib_die() {
+	lib_log "ERROR: $*"
+	exit 1
+}
+
+# show_log NAME: the end of $WORK/NAME.log on stderr, to explain a failure.
+show_log() {
+	if [ -f "$WORK/$1.log" ]; then
+		lib_log "--- last lines of $1.log ---"
+		tail -n 20 "$WORK/$1.log" >&2
+	fi
+}
+
+# port_free PORT: true when nothing answers on 127.0.0.1:PORT and the port
+# can be bound.
+port_free() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+probe = socket.socket()
+probe.settimeout(1)
+try:
+    probe.connect(("127.0.0.1", port))
+    sys.exit(1)                     # somebody listens there
+except OSError:
+    pass
+finally:
+    probe.close()
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", port))
+except OSError:
+    sys.exit(1)
+finally:
+    s.close()
+EOF
+}
+
+# pick_port: print a free loopback port that this run has not handed out yet
+# (the kernel picks it: bind to port 0).  Never a fixed port.
+pick_port() {
+	local n=0 p
+	while [ "$n" -lt 50 ]; do
+		n=$((n + 1))
+		p=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()')
+		if grep -qx "$p" "$WORK/ports.used" 2>/dev/null; then
+			continue
+		fi
+		if port_free "$p"; then
+			echo "$p" >> "$WORK/ports.used"
+			echo "$p"
+			return 0
+		fi
+	done
+	lib_log "no free loopback port found"
+	return 1
+}
+
+# start_bg NAME CMD [ARG...]: run CMD in the background with its output in
+# $WORK/NAME.log; remember its PID for stop_all.  Sets BG_PID.
+start_bg() {
+	local name="$1"
+	shift
+	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
+	BG_PID=$!
+	echo "$BG_PID" > "$WORK/$name.pid"
+	LIB_PIDS="$BG_PID $LIB_PIDS"
+}
+
+# alive PID: true while the process exists (and is not a zombie of ours).
+alive() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case "$state" in Z*) return 1 ;; esac
+	return 0
+}
+
+# stop_pid PID: TERM, wait up to STOP_SECONDS, then KILL; reap if ours.
+stop_pid() {
+	local pid="$1" deadline
+	alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+	kill -TERM "$pid" 2>/dev/null || true
+	deadline=$(( $(date +%s) + STOP_SECONDS ))
+	while alive "$pid" && [ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	if alive "$pid"; then
+		lib_log "process $pid ignored TERM, sending KILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# children_of PID: the PIDs whose parent is PID (one per line).
+children_of() {
+	ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' || true
+}
+
+# stop_all: stop everything start_bg started, newest first.  A pool
+# (multiwatch) is stopped first and its workers after it, so that nothing
+# respawns a worker we just stopped.  Safe to call twice.
+stop_all() {
+	local pid kids k
+	for pid in $LIB_PIDS; do
+		kids=""
+		if [ -n "${POOL_PID:-}" ] && [ "$pid" = "$POOL_PID" ]; then
+			kids=$(children_of "$pid")
+		fi
+		stop_pid "$pid"
+		for k in $kids; do
+			stop_pid "$k"
+		done
+	done
+	LIB_PIDS=""
+}
+
+# wait_url URL PID [any]: wait until URL answers 2xx (with "any": any HTTP
+# status), at most WAIT_SECONDS; fail at once if process PID has exited.
+wait_url() {
+	local url="$1" pid="$2" mode="${3:-}" deadline code
+	deadline=$(( $(date +%s) + WAIT_SECONDS ))
+	while :; do
+		code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null) || code=000
+		case "$code" in
+		2??) return 0 ;;
+		000) ;;
+		*) [ "$mode" = any ] && return 0 ;;
+		esac
+		if [ -n "$pid" ] && ! alive "$pid"; then
+			lib_log "process $pid exited while waiting for $url"
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			lib_log "timed out after ${WAIT_SECONDS}s waiting for $url (last status $code)"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# wait_value BASE QUERY TIME WANT PID: wait until the instant query QUERY at
+# TIME (seconds) on the Prometheus API at BASE returns the single value WANT.
+wait_value() {
+	local base="$1" query="$2" at="$3" want="$4" pid="$5" deadline got
+	deadline=$(( $(date +%s) + WAIT_SECONDS ))
+	while :; do
+		got=$(curl -sS --max-time 5 "${base}api/v1/query" \
+			--data-urlencode "query=$query" --data-urlencode "time=$at" 2>/dev/null |
+			python3 -c 'import json, sys
+try:
+    r = json.load(sys.stdin)["data"]["result"]
+    print(r[0]["value"][1] if len(r) == 1 else "")
+except Exception:
+    print("")') || got=""
+		[ "$got" = "$want" ] && return 0
+		if [ -n "$pid" ] && ! alive "$pid"; then
+			lib_log "process $pid exited while waiting for $query = $want"
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			lib_log "timed out waiting for $query = $want (got '$got')"
+			return 1
+		fi
+		sleep 0.3
+	done
+}
+
+# make_blocks OM_FILE DATA_DIR: backfill Prometheus TSDB blocks.
+make_blocks() {
+	mkdir -p "$2"
+	if ! promtool tsdb create-blocks-from openmetrics "$1" "$2" \
+		> "$WORK/promtool.log" 2>&1; then
+		show_log promtool
+		lib_die "promtool could not backfill $1"
+	fi
+}
+
+# start_prometheus DATA_DIR: Prometheus on the blocks in DATA_DIR, scraping
+# nothing.  Sets PROM_PORT, PROM_URL (with a trailing slash), PROM_PID.
+start_prometheus() {
+	local data="$1" try
+	cat > "$WORK/prometheus.yml" <<'EOF'
+# No targets: the only data are the backfilled blocks.
+global:
+  scrape_interval: 1h
+  evaluation_interval: 1h
+scrape_configs: []
+EOF
+	for try in 1 2 3; do
+		PROM_PORT=$(pick_port) || lib_die "no port for Prometheus"
+		start_bg prometheus prometheus \
+			--config.file="$WORK/prometheus.yml" \
+			--storage.tsdb.path="$data" \
+			--storage.tsdb.retention.time=100y \
+			--web.listen-address="127.0.0.1:$PROM_PORT"
+		if wait_url "http://127.0.0.1:$PROM_PORT/-/ready" "$BG_PID"; then
+			PROM_PID=$BG_PID
+			PROM_URL="http://127.0.0.1:$PROM_PORT/"
+			return 0
+		fi
+		show_log prometheus
+		stop_pid "$BG_PID"
+	done
+	lib_die "Prometheus did not start"
+}
+
+# start_victoria: an empty single-node VictoriaMetrics.
+# Sets VM_PORT, VM_URL (with a trailing slash), VM_PID.
+start_victoria() {
+	local try
+	for try in 1 2 3; do
+		VM_PORT=$(pick_port) || lib_die "no port for VictoriaMetrics"
+		rm -rf "$WORK/victoria"
+		# latencyOffset=0 and no result cache: answer from what was just
+		# imported, at once.
+		start_bg victoria victoria-metrics \
+			-httpListenAddr="127.0.0.1:$VM_PORT" \
+			-storageDataPath="$WORK/victoria" \
+			-retentionPeriod=100y \
+			-search.latencyOffset=0s \
+			-search.disableCache \
+			-loggerLevel=WARN
+		if wait_url "http://127.0.0.1:$VM_PORT/health" "$BG_PID"; then
+			VM_PID=$BG_PID
+			VM_URL="http://127.0.0.1:$VM_PORT/"
+			return 0
+		fi
+		show_log victoria
+		stop_pid "$BG_PID"
+	done
+	lib_die "VictoriaMetrics did not start"
+}
+
+# load_victoria OM_FILE: import the history (OpenMetrics, seconds) as
+# Prometheus text with millisecond timestamps, flush, and wait until the
+# last series of the file (mirror_test_dense, 14400 samples from T0 to
+# T0+14399 s) is readable.
+load_victoria() {
+	local om="$1" code
+	# Every sample line ends in " <seconds>": append 000.  # lines pass as
+	# comments, "# EOF" included.
+	sed -E 's/ ([0-9]+)$/ \1000/' "$om" > "$WORK/history.prom"
+	code=$(curl -sS -o "$WORK/victoria-import.out" -w '%{http_code}' \
+		--data-binary "@$WORK/history.prom" \
+		"${VM_URL}api/v1/import/prometheus") || code=000
+	case "$code" in
+	2??) ;;
+	*) cat "$WORK/victoria-import.out" >&2; lib_die "VictoriaMetrics import answered $code" ;;
+	esac
+	curl -sS -o /dev/null "${VM_URL}internal/force_flush" || true
+	wait_value "$VM_URL" 'count_over_time({__name__="mirror_test_dense"}[14400s])' \
+		1767239999 14400 "$VM_PID" || lib_die "VictoriaMetrics does not show the imported data"
+}
+
+# nginx_conf DIR INCLUDE: write DIR/nginx.conf, a minimal main configuration
+# with every path under DIR, that includes INCLUDE inside http {}.
+nginx_conf() {
+	local dir="$1" inc="$2"
+	mkdir -p "$dir/tmp"
+	{
+		# as root nginx would switch its workers to "nobody", who cannot
+		# enter the private work directory
+		if [ "$(id -u)" = 0 ]; then
+			echo "user root root;"
+		fi
+		cat <<EOF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events {
+    worker_connections 256;
+}
+http {
+    default_type application/octet-stream;
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    scgi_temp_path $dir/tmp/scgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    include $inc;
+}
+EOF
+	} > "$dir/nginx.conf"
+}
+
+# run_nginx NAME DIR: check and start nginx on DIR/nginx.conf in the
+# foreground (as our child).  Sets BG_PID.
+run_nginx() {
+	local name="$1" dir="$2"
+	if ! nginx -t -q -p "$dir/" -c "$dir/nginx.conf" > "$WORK/$name.log" 2>&1; then
+		show_log "$name"
+		lib_die "nginx rejects $dir/nginx.conf"
+	fi
+	start_bg "$name" nginx -p "$dir/" -c "$dir/nginx.conf" -g 'daemon off;'
+}
+
+# start_fronts: one nginx with the upstreams that misbehave on purpose:
+#   BASIC_URL    Prometheus behind basic auth ($BASIC_USER/$BASIC_PASSWORD)
+#   BEARER_URL   Prometheus behind "Authorization: Bearer $BEARER_TOKEN"
+#   TENANT_URL   Prometheus behind "X-Scope-OrgID: $TENANT_ID"
+#   REDIRECT_URL answers 302, GARBAGE_URL 200 with HTML, ERROR500_URL 500
+# Needs PROM_PORT.  Sets those URLs (with trailing slashes) and FRONTS_PID.
+start_fronts() {
+	local dir="$WORK/fronts" try hash
+	mkdir -p "$dir"
+	hash=$(openssl passwd -apr1 "$BASIC_PASSWORD") || lib_die "openssl passwd failed"
+	printf '%s:%s\n' "$BASIC_USER" "$hash" > "$dir/htpasswd"
+	for try in 1 2 3; do
+		if ! { BASIC_PORT=$(pick_port) && BEARER_PORT=$(pick_port) &&
+			TENANT_PORT=$(pick_port) && ODD_PORT=$(pick_port); }; then
+			lib_die "no ports for the fronts"
+		fi
+		cat > "$dir/fronts.conf" <<EOF
+server {
+    listen 127.0.0.1:$BASIC_PORT;
+    location / {
+        auth_basic "prometheus";
+        auth_basic_user_file $dir/htpasswd;
+        proxy_pass http://127.0.0.1:$PROM_PORT;
+    }
+}
+server {
+    listen 127.0.0.1:$BEARER_PORT;
+    location / {
+        if (\$http_authorization != "Bearer $BEARER_TOKEN") {
+            return 401 "missing or wrong bearer token\n";
+        }
+        proxy_pass http://127.0.0.1:$PROM_PORT;
+    }
+}
+server {
+    listen 127.0.0.1:$TENANT_PORT;
+    location / {
+        if (\$http_x_scope_orgid != "$TENANT_ID") {
+            return 401 "no org id\n";
+        }
+        proxy_pass http://127.0.0.1:$PROM_PORT;
+    }
+}
+server {
+    listen 127.0.0.1:$ODD_PORT;
+    location /redirect/ {
+        return 302 http://127.0.0.1:$PROM_PORT/;
+    }
+    location /garbage/ {
+        default_type text/html;
+        return 200 "<html><body>Welcome to a web server that is not Prometheus</body></html>\n";
+    }
+    location /error500/ {
+        default_type text/plain;
+        return 500 "upstream exploded\n";
+    }
+    location / {
+        return 404;
+    }
+}
+EOF
+		nginx_conf "$dir" "$dir/fronts.conf"
+		run_nginx fronts "$dir"
+		if wait_url "http://127.0.0.1:$ODD_PORT/garbage/" "$BG_PID"; then
+			FRONTS_PID=$BG_PID
+			BASIC_URL="http://127.0.0.1:$BASIC_PORT/"
+			BEARER_URL="http://127.0.0.1:$BEARER_PORT/"
+			TENANT_URL="http://127.0.0.1:$TENANT_PORT/"
+			REDIRECT_URL="http://127.0.0.1:$ODD_PORT/redirect/"
+			GARBAGE_URL="http://127.0.0.1:$ODD_PORT/garbage/"
+			ERROR500_URL="http://127.0.0.1:$ODD_PORT/error500/"
+			return 0
+		fi
+		show_log fronts
+		stop_pid "$BG_PID"
+	done
+	lib_die "the upstream fronts did not start"
+}
+
+# start_hang: a listener that accepts connections and never answers (for
+# timeouts).  It binds port 0 itself, so there is no race for the port.
+# Sets HANG_PORT, HANG_URL, HANG_PID.
+start_hang() {
+	local n=0
+	cat > "$WORK/hang.py" <<'EOF'
+# Accept every connection, hold it open, never send a byte.
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(128)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    conn, _ = s.accept()
+    held.append(conn)
+EOF
+	rm -f "$WORK/hang.port"
+	start_bg hang python3 "$WORK/hang.py" "$WORK/hang.port"
+	HANG_PID=$BG_PID
+	while [ ! -s "$WORK/hang.port" ]; do
+		alive "$HANG_PID" || { show_log hang; lib_die "the hanging listener died"; }
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || lib_die "the hanging listener did not start"
+		sleep 0.1
+	done
+	HANG_PORT=$(cat "$WORK/hang.port")
+	HANG_URL="http://127.0.0.1:$HANG_PORT/"
+}
+
+# closed_port: a free port nobody listens on.  Sets CLOSED_PORT, CLOSED_URL.
+closed_port() {
+	CLOSED_PORT=$(pick_port) || lib_die "no free port"
+	CLOSED_URL="http://127.0.0.1:$CLOSED_PORT/"
+}
+
+# start_pool: the FastCGI pool as in production: spawn-fcgi binds a unix
+# socket and becomes multiwatch, which keeps 3 workers of $MIRROR_BIN.
+# Fixed for the cases: the API key, the allowlist, a 64 KiB body cap (so
+# the mirror's own 413 is reachable below nginx's 1m); every other MIRROR_*
+# variable of the caller's environment passes through.
+# POOL_FORKS (default 3) sets the number of workers; POOL_WRAPPER, words put
+# before the binary (e.g. a valgrind command line), runs each worker under it.
+# Sets POOL_SOCKET, POOL_PID.
+start_pool() {
+	local n=0 multiwatch
+	[ -x "${MIRROR_BIN:-}" ] || lib_die "MIRROR_BIN is not an executable: ${MIRROR_BIN:-unset}"
+	# spawn-fcgi execs without a PATH search
+	multiwatch=$(command -v multiwatch) || lib_die "multiwatch is not installed"
+	POOL_SOCKET="$WORK/fcgi.sock"
+	rm -f "$POOL_SOCKET"
+	start_bg pool env -u MIRROR_API_KEY_FILE \
+		MIRROR_API_KEY=test-key \
+		MIRROR_ALLOWED_UPSTREAMS="http://127.0.0.1:,https://127.0.0.1:,http://localhost:" \
+		MIRROR_MAX_BODY_BYTES=65536 \
+		spawn-fcgi -n -s "$POOL_SOCKET" -M 0600 -- \
+		"$multiwatch" -f "${POOL_FORKS:-3}" -- ${POOL_WRAPPER:-} "$MIRROR_BIN"
+	POOL_PID=$BG_PID
+	while [ ! -S "$POOL_SOCKET" ]; do
+		alive "$POOL_PID" || { show_log pool; lib_die "the pool exited"; }
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || lib_die "the pool socket did not appear"
+		sleep 0.1
+	done
+}
+
+# start_nginx: the mirror's front, from contrib/nginx/prometheus-mirror.conf
+# with only the listen address and the socket path replaced.  Needs
+# POOL_SOCKET and SRCDIR (the source tree).  Sets FRONT_PORT, FRONT_URL
+# (no trailing slash), FRONT_PID.
+start_nginx() {
+	local dir="$WORK/front" src="$SRCDIR/contrib/nginx/prometheus-mirror.conf" try
+	mkdir -p "$dir"
+	for try in 1 2 3; do
+		FRONT_PORT=$(pick_port) || lib_die "no port for nginx"
+		sed -e "s|^\([[:space:]]*\)listen [^;]*;\([[:space:]]*# @@listen@@\)|\1listen 127.0.0.1:$FRONT_PORT;\2|" \
+			-e "s|^\([[:space:]]*\)fastcgi_pass [^;]*;\([[:space:]]*# @@socket@@\)|\1fastcgi_pass unix:$POOL_SOCKET;\2|" \
+			"$src" > "$dir/mirror.conf"
+		if ! grep -q "listen 127.0.0.1:$FRONT_PORT;" "$dir/mirror.conf" ||
+			! grep -q "fastcgi_pass unix:$POOL_SOCKET;" "$dir/mirror.conf"; then
+			lib_die "$src: the @@listen@@ or @@socket@@ line was not found"
+		fi
+		nginx_conf "$dir" "$dir/mirror.conf"
+		run_nginx front "$dir"
+		if wait_url "http://127.0.0.1:$FRONT_PORT/healthcheck" "$BG_PID" any; then
+			FRONT_PID=$BG_PID
+			FRONT_URL="http://127.0.0.1:$FRONT_PORT"
+			return 0
+		fi
+		show_log front
+		stop_pid "$BG_PID"
+	done
+	lib_die "nginx (the mirror's front) did not start"
+}

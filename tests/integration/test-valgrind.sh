@@ -1,0 +1,76 @@
+#!/bin/sh
+# test-valgrind.sh - every integration case, once, through nginx and a pool
+# of one worker running under valgrind (memcheck, full leak check), against
+# the real Prometheus. The worker is then stopped the way multiwatch stops it
+# (its graceful signal), and the run fails on any memcheck error or any
+# definite or indirect leak. Needs a build without sanitizers (MIRROR_BIN).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+SRCDIR=$(cd "$here/../.." && pwd)
+DATA="$SRCDIR/tests/data"
+PATH="$PATH:/usr/sbin:/sbin"
+
+if [ -z "${MIRROR_BIN:-}" ] || [ ! -x "$MIRROR_BIN" ]; then
+	echo "SKIP: MIRROR_BIN is not set to an executable prometheus-mirror" >&2
+	exit 77
+fi
+command -v valgrind > /dev/null 2>&1 || { echo "SKIP: valgrind is not installed" >&2; exit 77; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mirror-vg.XXXXXX")
+. "$here/lib.sh"
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	stop_all
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+make_blocks "$DATA/history.om" "$WORK/prometheus-data"
+start_prometheus "$WORK/prometheus-data"
+start_fronts
+start_hang
+closed_port
+POOL_FORKS=1
+POOL_WRAPPER="$(command -v valgrind) --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file=$WORK/valgrind.%p.log"
+WAIT_SECONDS=60
+start_pool
+start_nginx
+wait_url "$FRONT_URL/healthcheck" "$POOL_PID" || { show_log pool; lib_die "no answer"; }
+
+# The cases' own verdicts are checked by test-mirror.sh; here they are the
+# request loop, and what counts is what valgrind says about it.
+python3 "$here/run-cases.py" --base-url "$FRONT_URL" --api-key test-key \
+	--var "PROM_URL=$PROM_URL" --var "PROM_HOST=127.0.0.1" --var "PROM_PORT=$PROM_PORT" \
+	--var "BASIC_URL=$BASIC_URL" --var "BEARER_URL=$BEARER_URL" \
+	--var "TENANT_URL=$TENANT_URL" --var "REDIRECT_URL=$REDIRECT_URL" \
+	--var "GARBAGE_URL=$GARBAGE_URL" --var "ERROR500_URL=$ERROR500_URL" \
+	--var "HANG_URL=$HANG_URL" --var "HANG_PORT=$HANG_PORT" \
+	--var "CLOSED_URL=$CLOSED_URL" --var "CLOSED_PORT=$CLOSED_PORT" \
+	> "$WORK/cases.log" 2>&1 || true
+requests=$(grep -c -E '^(ok|FAIL) ' "$WORK/cases.log" || true)
+stop_all
+
+reports=0
+errors=0
+for log in "$WORK"/valgrind.*.log; do
+	[ -e "$log" ] || continue
+	reports=$((reports + 1))
+	if [ -s "$log" ]; then
+		# --quiet: a log with any content is a report
+		errors=$((errors + 1))
+		sed 's/^/    /' "$log" >&2
+	fi
+done
+echo "valgrind: $requests requests through one worker, $reports worker log(s), $errors with reports"
+if [ "$reports" -ge 1 ] && [ "$errors" -eq 0 ] && [ "$requests" -gt 100 ]; then
+	echo "valgrind: 1 passed, 0 failed"
+else
+	echo "valgrind: 0 passed, 1 failed"
+	exit 1
+fi
