@@ -22,18 +22,19 @@ void stream_free(struct stream *s)
 
 enum err stream_too_many(const struct series_set *set, struct errinfo *ei)
 {
-	struct buf b;
 	const char *key;
 	json_t *value;
-	size_t i, listed = 0;
+	size_t i, len, listed = 0, room = sizeof(ei->details);
+	int cut = 0;
 	json_t *seen = json_object();
 
-	buf_init(&b, sizeof(ei->details) - 1);
-	buf_printf(&b, "%zu series match; labels whose values differ:", set->n);
-	/* a label differs when some series lacks it or has another value */
-	for (i = 0; i < set->n && seen; i++) {
+	err_set(ei, ERR_TOO_MANY, "%zu series match; labels whose values differ:", set->n);
+	len = strlen(ei->details);
+	/* a label differs when some series lacks it or has another value;
+	 * names are added while they fit, keeping room for a closing ", ..." */
+	for (i = 0; i < set->n && seen && !cut; i++) {
 		json_object_foreach(set->items[i].labels, key, value) {
-			size_t j;
+			size_t j, klen = strlen(key);
 			int differs = 0;
 
 			if (json_object_get(seen, key))
@@ -46,13 +47,18 @@ enum err stream_too_many(const struct series_set *set, struct errinfo *ei)
 			}
 			if (!differs)
 				continue;
-			buf_printf(&b, "%s %s", listed ? "," : "", key);
+			if (len + 2 + klen + 5 >= room) {
+				cut = 1;
+				break;
+			}
+			snprintf(ei->details + len, room - len, "%s %s", listed ? "," : "", key);
+			len = strlen(ei->details);
 			listed++;
 		}
 	}
 	json_decref(seen);
-	err_set(ei, ERR_TOO_MANY, "%s", b.len ? buf_cstr(&b) : "several series match");
-	buf_free(&b);
+	if (cut)
+		snprintf(ei->details + len, room - len, ", ...");
 	return ERR_TOO_MANY;
 }
 
