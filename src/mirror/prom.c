@@ -140,8 +140,8 @@ enum err prom_range_chunks(int64_t start_ms, int64_t end_ms, int64_t step_ms,
 	last = span / (uint64_t)step_ms;
 	chunks = last / per + 1;
 	if (chunks > PROM_MAX_RANGE_CHUNKS)
-		return err_set(ei, ERR_BAD_REQUEST, "range too long for step: "
-			       "more than %d points of %" PRId64 " ms",
+		return err_set(ei, ERR_BAD_REQUEST, "query.startTime/endTime: range "
+			       "too long for step_seconds: more than %d points of %" PRId64 " ms",
 			       PROM_MAX_RANGE_CHUNKS * PROM_MAX_RANGE_POINTS,
 			       step_ms);
 	c = calloc((size_t)chunks, sizeof(*c));

@@ -613,9 +613,14 @@ static enum err parse_basic_auth(const json_t *cd, long max_timeout_s,
 		rc = get_string(o, where, "password", 1, &pass, ei);
 	if (rc)
 		return rc;
-	/* RFC 7617: the user-id cannot hold the colon that ends it */
+	/* RFC 7617: the user-id cannot hold the colon that ends it, and
+	 * neither part may hold control characters (never quoted back) */
 	if (strchr(user, ':'))
 		return bad(ei, where, "username", "must not contain ':'");
+	if (has_control(user))
+		return bad(ei, where, "username", "must not contain control characters");
+	if (has_control(pass))
+		return bad(ei, where, "password", "must not contain control characters");
 	rc = dup_str(user, &c->basic_user, ei);
 	if (!rc)
 		rc = dup_str(pass, &c->basic_pass, ei);

@@ -11,6 +11,12 @@
 /* How far before the window a counter's previous sample is looked for. */
 #define COUNTER_LOOKBACK_MS (5 * 60 * 1000)
 
+/* A range selector is a Go duration (int64 nanoseconds, about 292 years):
+ * longer windows are read in pieces of at most 250 years, and at most 4 of
+ * them, so that one request cannot fan out into many upstream calls. */
+#define RANGE_PIECE_MS ((int64_t)250 * 36525 * 864000)
+#define RANGE_MAX_PIECES 4
+
 void stream_free(struct stream *s)
 {
 	if (!s)
@@ -114,12 +120,67 @@ static enum err keep_one(struct series_set *set, const char *promql,
 static enum err range_expr(struct buf *out, const char *selector,
 			   int64_t from_ms, int64_t to_ms)
 {
-	int64_t width;
+	buf_reset(out);
+	return buf_printf(out, "%s[%" PRId64 "ms]", selector, to_ms - from_ms + 1);
+}
 
-	if (__builtin_sub_overflow(to_ms, from_ms, &width) ||
-	    __builtin_add_overflow(width, 1, &width))
-		return ERR_BAD_REQUEST;
-	return buf_printf(out, "%s[%" PRId64 "ms]", selector, width);
+/* trim_set: keeps only the points with from <= t <= to in every series. */
+static void trim_set(struct series_set *set, int64_t from_ms, int64_t to_ms)
+{
+	size_t i, first, count;
+
+	for (i = 0; i < set->n; i++) {
+		struct series *s = &set->items[i];
+
+		points_between(s->pts, s->n, from_ms, to_ms, &first, &count);
+		if (count && first)
+			memmove(s->pts, s->pts + first, count * sizeof(*s->pts));
+		s->n = count;
+	}
+}
+
+/* read_range: the raw samples of selector with from <= t <= to, as one
+ * range query when the window fits a range selector, else as consecutive
+ * pieces (trimmed to their own span, so none overlaps) joined per series. */
+static enum err read_range(struct upstream *u, const struct conn *c,
+			   const char *selector, int64_t from_ms, int64_t to_ms,
+			   struct series_set *out, struct errinfo *ei)
+{
+	struct series_set parts[RANGE_MAX_PIECES];
+	struct buf expr;
+	size_t n = 0, i;
+	int64_t a;
+	enum err rc = OK;
+
+	/* refused before any call is made */
+	if ((to_ms - from_ms) / RANGE_PIECE_MS >= RANGE_MAX_PIECES)
+		return err_set(ei, ERR_BAD_REQUEST, "query.startTime/endTime: the "
+			       "window is longer than %d x 250 years", RANGE_MAX_PIECES);
+	memset(parts, 0, sizeof(parts));
+	buf_init(&expr, strlen(selector) + 64);
+	for (a = from_ms; n < RANGE_MAX_PIECES;) {
+		int64_t b = to_ms - a >= RANGE_PIECE_MS ? a + RANGE_PIECE_MS - 1 : to_ms;
+
+		rc = range_expr(&expr, selector, a, b);
+		if (!rc)
+			rc = prom_query_matrix(u, c, buf_cstr(&expr), b, &parts[n], ei);
+		if (rc)
+			break;
+		trim_set(&parts[n++], a, b);
+		if (b == to_ms)
+			break;
+		a = b + 1;
+	}
+	if (!rc && n == 1) {
+		*out = parts[0];
+		memset(&parts[0], 0, sizeof(parts[0]));
+	} else if (!rc) {
+		rc = prom_join_series(parts, n, out, ei);
+	}
+	for (i = 0; i < RANGE_MAX_PIECES; i++)
+		series_set_free(&parts[i]);
+	buf_free(&expr);
+	return rc;
 }
 
 /* copy_points: the points of s with from <= t <= to, malloc'd. */
@@ -163,14 +224,13 @@ enum err stream_read(struct upstream *u, const struct request *req,
 	const struct conn *c = &req->conn;
 	struct series_set set = { 0 };
 	struct series *one = NULL;
-	struct buf selector, expr;
+	struct buf selector;
 	struct point *pts = NULL;
 	size_t n = 0;
 	int64_t read_from = from_ms, step = c->step_ms;
 	enum err rc;
 
 	buf_init(&selector, 1 << 20);
-	buf_init(&expr, 1 << 20);
 	if (kind == METRIC_EXPR) {
 		/* the grid: multiples of the step since the epoch */
 		int64_t first = ceil_div(from_ms, step), last = floor_div(to_ms, step);
@@ -201,12 +261,7 @@ enum err stream_read(struct upstream *u, const struct request *req,
 			rc = err_set(ei, ERR_BAD_REQUEST, "query.startTime: out of range");
 			goto out;
 		}
-		rc = range_expr(&expr, buf_cstr(&selector), read_from, to_ms);
-		if (rc) {
-			err_set(ei, rc, "query: time range out of range");
-			goto out;
-		}
-		rc = prom_query_matrix(u, c, buf_cstr(&expr), to_ms, &set, ei);
+		rc = read_range(u, c, buf_cstr(&selector), read_from, to_ms, &set, ei);
 		if (rc)
 			goto out;
 		rc = keep_one(&set, buf_cstr(&selector), from_ms, to_ms, &one, ei);
@@ -234,7 +289,6 @@ out:
 	free(pts);
 	series_set_free(&set);
 	buf_free(&selector);
-	buf_free(&expr);
 	if (rc == ERR_NOMEM || rc == ERR_TOO_LARGE)
 		rc = err_set(ei, ERR_NOMEM, "out of memory building the query");
 	return rc;
