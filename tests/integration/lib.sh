@@ -327,20 +327,45 @@ run_nginx() {
 	start_bg "$name" nginx -p "$dir/" -c "$dir/nginx.conf" -g 'daemon off;'
 }
 
+# make_tls DIR: a CA (DIR/ca.pem), a server certificate for IP 127.0.0.1
+# signed by it (DIR/server.pem, DIR/server.key), and a second, unrelated CA
+# (DIR/other-ca.pem). Sets TLS_CA and OTHER_CA.
+make_tls() {
+	local dir="$1"
+	{
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mirror test CA" \
+			-keyout "$dir/ca.key" -out "$dir/ca.pem" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=other CA" \
+			-keyout "$dir/other-ca.key" -out "$dir/other-ca.pem" &&
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+			-keyout "$dir/server.key" -out "$dir/server.csr" &&
+		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$dir/server.ext" &&
+		openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+			-CAcreateserial -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem"
+	} > "$WORK/openssl.log" 2>&1 || { show_log openssl; lib_die "openssl could not make the test certificates"; }
+	TLS_CA="$dir/ca.pem"
+	OTHER_CA="$dir/other-ca.pem"
+}
+
 # start_fronts: one nginx with the upstreams that misbehave on purpose:
 #   BASIC_URL    Prometheus behind basic auth ($BASIC_USER/$BASIC_PASSWORD)
 #   BEARER_URL   Prometheus behind "Authorization: Bearer $BEARER_TOKEN"
 #   TENANT_URL   Prometheus behind "X-Scope-OrgID: $TENANT_ID"
 #   REDIRECT_URL answers 302, GARBAGE_URL 200 with HTML, ERROR500_URL 500
+#   TLS_URL      Prometheus behind HTTPS with a certificate for 127.0.0.1
+#                signed by a CA made for this run: TLS_CA is that CA's file,
+#                OTHER_CA a second CA that did not sign it
 # Needs PROM_PORT.  Sets those URLs (with trailing slashes) and FRONTS_PID.
 start_fronts() {
 	local dir="$WORK/fronts" try hash
 	mkdir -p "$dir"
 	hash=$(openssl passwd -apr1 "$BASIC_PASSWORD") || lib_die "openssl passwd failed"
 	printf '%s:%s\n' "$BASIC_USER" "$hash" > "$dir/htpasswd"
+	make_tls "$dir"
 	for try in 1 2 3; do
 		if ! { BASIC_PORT=$(pick_port) && BEARER_PORT=$(pick_port) &&
-			TENANT_PORT=$(pick_port) && ODD_PORT=$(pick_port); }; then
+			TENANT_PORT=$(pick_port) && ODD_PORT=$(pick_port) &&
+			TLS_PORT=$(pick_port); }; then
 			lib_die "no ports for the fronts"
 		fi
 		cat > "$dir/fronts.conf" <<EOF
@@ -367,6 +392,14 @@ server {
         if (\$http_x_scope_orgid != "$TENANT_ID") {
             return 401 "no org id\n";
         }
+        proxy_pass http://127.0.0.1:$PROM_PORT;
+    }
+}
+server {
+    listen 127.0.0.1:$TLS_PORT ssl;
+    ssl_certificate $dir/server.pem;
+    ssl_certificate_key $dir/server.key;
+    location / {
         proxy_pass http://127.0.0.1:$PROM_PORT;
     }
 }
@@ -398,6 +431,7 @@ EOF
 			REDIRECT_URL="http://127.0.0.1:$ODD_PORT/redirect/"
 			GARBAGE_URL="http://127.0.0.1:$ODD_PORT/garbage/"
 			ERROR500_URL="http://127.0.0.1:$ODD_PORT/error500/"
+			TLS_URL="https://127.0.0.1:$TLS_PORT/"
 			return 0
 		fi
 		show_log fronts

@@ -138,7 +138,8 @@ set -- --base-url "$FRONT_URL" --api-key test-key \
 	--var "TENANT_URL=$TENANT_URL" --var "REDIRECT_URL=$REDIRECT_URL" \
 	--var "GARBAGE_URL=$GARBAGE_URL" --var "ERROR500_URL=$ERROR500_URL" \
 	--var "HANG_URL=$HANG_URL" --var "HANG_PORT=$HANG_PORT" \
-	--var "CLOSED_URL=$CLOSED_URL" --var "CLOSED_PORT=$CLOSED_PORT"
+	--var "CLOSED_URL=$CLOSED_URL" --var "CLOSED_PORT=$CLOSED_PORT" \
+	--var "TLS_URL=$TLS_URL" --var "TLS_CA=$TLS_CA" --var "OTHER_CA=$OTHER_CA"
 if [ "${MIRROR_SKIP_VICTORIA:-}" != 1 ]; then
 	if ! python3 "$DATA/make-history.py" --verify "$VM_URL" > "$WORK/verify-victoria.log" 2>&1; then
 		lib_log "VictoriaMetrics stores the history differently (known, see tests/data/history.md):"

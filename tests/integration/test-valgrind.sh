@@ -52,6 +52,7 @@ python3 "$here/run-cases.py" --base-url "$FRONT_URL" --api-key test-key \
 	--var "GARBAGE_URL=$GARBAGE_URL" --var "ERROR500_URL=$ERROR500_URL" \
 	--var "HANG_URL=$HANG_URL" --var "HANG_PORT=$HANG_PORT" \
 	--var "CLOSED_URL=$CLOSED_URL" --var "CLOSED_PORT=$CLOSED_PORT" \
+	--var "TLS_URL=$TLS_URL" --var "TLS_CA=$TLS_CA" --var "OTHER_CA=$OTHER_CA" \
 	> "$WORK/cases.log" 2>&1 || true
 requests=$(grep -c -E '^(ok|FAIL) ' "$WORK/cases.log" || true)
 stop_all
