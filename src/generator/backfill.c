@@ -1,0 +1,2 @@
+/* backfill.c - placeholder until the module lands. */
+#include "generator/backfill.h"

@@ -1,0 +1,2 @@
+/* expo.c - placeholder until the module lands. */
+#include "generator/expo.h"

@@ -1,0 +1,2 @@
+/* gconfig.c - placeholder until the module lands. */
+#include "generator/gconfig.h"

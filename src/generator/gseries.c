@@ -1,0 +1,2 @@
+/* gseries.c - placeholder until the module lands. */
+#include "generator/gseries.h"

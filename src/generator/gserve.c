@@ -1,0 +1,2 @@
+/* gserve.c - placeholder until the module lands. */
+#include "generator/gserve.h"

@@ -1,0 +1,2 @@
+/* iter.c - placeholder until the module lands. */
+#include "generator/iter.h"

@@ -1,0 +1,2 @@
+/* pbwrite.c - placeholder until the module lands. */
+#include "generator/pbwrite.h"

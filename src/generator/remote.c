@@ -1,0 +1,2 @@
+/* remote.c - placeholder until the module lands. */
+#include "generator/remote.h"

@@ -1,0 +1,2 @@
+/* rwclient.c - placeholder until the module lands. */
+#include "generator/rwclient.h"
