@@ -171,5 +171,32 @@ for f in "$WORK/pool.log" "$WORK/secret.1" "$WORK/secret.2"; do
 	check "no token in $(basename "$f")" lacks "$f" "$secret_tok"
 done
 
+# --- lighttpd in front, with contrib/lighttpd/prometheus-mirror.conf ---------
+if command -v lighttpd > /dev/null 2>&1; then
+	LT_PORT=$(pick_port)
+	mkdir -p "$WORK/lighttpd"
+	sed -e "s|^server.bind = .*# @@listen@@|server.bind = \"127.0.0.1\"|" \
+		-e "s|^server.port = .*# @@port@@|server.port = $LT_PORT|" \
+		-e "s|\"socket\" => .*# @@socket@@|\"socket\" => \"$POOL_SOCKET\",|" \
+		-e "s|/run/prometheus-mirror/lighttpd.pid|$WORK/lighttpd/lighttpd.pid|" \
+		-e "s|/var/log/prometheus-mirror/lighttpd-error.log|$WORK/lighttpd/error.log|" \
+		-e "s|\"/var/empty\"|\"$WORK/lighttpd\"|" \
+		"$SRCDIR/contrib/lighttpd/prometheus-mirror.conf" > "$WORK/lighttpd/lighttpd.conf"
+	check "lighttpd accepts contrib/lighttpd/prometheus-mirror.conf" \
+		lighttpd -tt -f "$WORK/lighttpd/lighttpd.conf"
+	start_bg lighttpd lighttpd -D -f "$WORK/lighttpd/lighttpd.conf"
+	wait_url "http://127.0.0.1:$LT_PORT/healthcheck" "$BG_PID" || show_log lighttpd
+	python3 "$here/run-cases.py" --base-url "http://127.0.0.1:$LT_PORT" --api-key test-key \
+		--var "PROM_URL=$PROM_URL" --var "PROM_HOST=127.0.0.1" --var "PROM_PORT=$PROM_PORT" \
+		--var "BASIC_URL=$BASIC_URL" --var "BEARER_URL=$BEARER_URL" \
+		root healthcheck connection-ok connection-ok-legacy connection-basic-ok \
+		connection-bearer-ok connection-bad-json fieldnames-all metric-pair-one-instance \
+		metric-counter-raw-missing-sample metric-counter-agg-event_count \
+		metric-error-too-many-series metric-error-bad-json metric-error-url-not-allowed \
+		> "$WORK/lighttpd-cases.log" 2>&1 || true
+	sed 's/^/    /' "$WORK/lighttpd-cases.log"
+	check "the same cases pass through lighttpd" grep -q '^14 passed, 0 failed$' "$WORK/lighttpd-cases.log"
+fi
+
 echo "operator: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
