@@ -2,22 +2,13 @@
  * decoding them on canned JSON, time formatting, splitting long ranges and
  * joining the chunks, and the calls end to end against a small fake
  * Prometheus that the test forks on a free 127.0.0.1 port. */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -25,6 +16,7 @@
 #include <jansson.h>
 
 #include "mirror/prom.h"
+#include "fakehttp.h"
 
 /* ---- canned answers ---- */
 
@@ -549,46 +541,8 @@ static void test_prom_decode_metadata_finds_counters(void **state)
  * Prometheus, /plain like a backend without metadata whose query API
  * answers matrices for vector(1), /err with error envelopes. */
 
-#define MAX_CLIENTS 32
-#define REQ_MAX 8192
 #define B_FROM_S 20000       /* series b exists from this second on */
-
-struct client {
-	int fd;
-	size_t len;
-	char req[REQ_MAX];
-};
-
-struct server {
-	pid_t pid;
-	int port;
-};
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void reply(int fd, int status, const char *body, size_t len)
-{
-	char head[256];
-	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
-			 "application/json\r\nContent-Length: %zu\r\n\r\n",
-			 status, len);
-
-	write_all(fd, head, (size_t)n);
-	write_all(fd, body, len);
-}
+#define JSON "Content-Type: application/json\r\n"
 
 /* param_ms: the value of name= in the query string q, seconds to ms. */
 static int64_t param_ms(const char *q, const char *name)
@@ -631,8 +585,10 @@ static void range_body(const char *q, struct buf *b)
 	buf_puts(b, "]}]}}");
 }
 
-/* answer: one request of the fake Prometheus. */
-static void answer(int fd, const char *target, int *range_calls)
+/* answer: the fake Prometheus's handler for one request; arg is the
+ * child's count of range queries, which /ok/range_calls tells. */
+static enum fakehttp_next answer(int fd, const struct fakehttp_request *req,
+				 void *arg)
 {
 	static const struct {
 		const char *target;    /* path and query, prefix match */
@@ -664,6 +620,8 @@ static void answer(int fd, const char *target, int *range_calls)
 		{ "/err/", 400,
 		  "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"nope\"}" },
 	};
+	const char *target = req->target;
+	int *range_calls = arg;
 	struct buf b;
 	size_t i;
 
@@ -671,90 +629,30 @@ static void answer(int fd, const char *target, int *range_calls)
 		(*range_calls)++;
 		buf_init(&b, (size_t)64 << 20);
 		range_body(target, &b);
-		reply(fd, 200, buf_cstr(&b), b.len);
+		fakehttp_reply(fd, 200, JSON, buf_cstr(&b), b.len);
 		buf_free(&b);
-		return;
+		return FAKEHTTP_KEEP;
 	}
 	if (strcmp(target, "/ok/range_calls") == 0) {
 		char n[32];
 		int len = snprintf(n, sizeof(n), "%d", *range_calls);
 
-		reply(fd, 200, n, (size_t)len);
-		return;
+		fakehttp_reply(fd, 200, JSON, n, (size_t)len);
+		return FAKEHTTP_KEEP;
 	}
 	for (i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
 		if (strncmp(target, canned[i].target, strlen(canned[i].target)) == 0) {
-			reply(fd, canned[i].status, canned[i].body,
-			      strlen(canned[i].body));
-			return;
+			fakehttp_reply(fd, canned[i].status, JSON, canned[i].body,
+				       strlen(canned[i].body));
+			return FAKEHTTP_KEEP;
 		}
-	reply(fd, 404, "not found", 9);
-}
-
-static void serve(int lfd)
-{
-	struct client *cl = calloc(MAX_CLIENTS, sizeof(*cl));
-	struct pollfd pf[MAX_CLIENTS + 1];
-	int i, range_calls = 0;
-
-	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		cl[i].fd = -1;
-	for (;;) {
-		pf[0].fd = lfd;
-		pf[0].events = POLLIN;
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			pf[i + 1].fd = cl[i].fd;
-			pf[i + 1].events = POLLIN;
-		}
-		if (poll(pf, MAX_CLIENTS + 1, -1) < 0)
-			continue;
-		if (pf[0].revents & POLLIN) {
-			int fd = accept(lfd, NULL, NULL);
-
-			for (i = 0; fd >= 0 && i < MAX_CLIENTS; i++)
-				if (cl[i].fd < 0) {
-					cl[i].fd = fd;
-					cl[i].len = 0;
-					break;
-				}
-			if (fd >= 0 && i == MAX_CLIENTS)
-				close(fd);
-		}
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			struct client *c = &cl[i];
-			char *end, target[REQ_MAX];
-			ssize_t r;
-
-			if (c->fd < 0 || !(pf[i + 1].revents & (POLLIN | POLLHUP)))
-				continue;
-			r = read(c->fd, c->req + c->len, REQ_MAX - 1 - c->len);
-			if (r <= 0) {
-				close(c->fd);
-				c->fd = -1;
-				continue;
-			}
-			c->len += (size_t)r;
-			c->req[c->len] = '\0';
-			while ((end = strstr(c->req, "\r\n\r\n")) != NULL) {
-				size_t head = (size_t)(end - c->req) + 4, k = 0;
-				const char *sp = strchr(c->req, ' ');
-
-				for (sp = sp ? sp + 1 : c->req; *sp && *sp != ' '; sp++)
-					target[k++] = *sp;
-				target[k] = '\0';
-				answer(c->fd, target, &range_calls);
-				memmove(c->req, c->req + head, c->len - head + 1);
-				c->len -= head;
-			}
-			if (c->len >= REQ_MAX - 1)
-				c->len = 0;
-		}
-	}
+	fakehttp_reply(fd, 404, JSON, "not found", 9);
+	return FAKEHTTP_KEEP;
 }
 
 struct fixture {
-	struct server srv;
+	struct fakehttp srv;
+	int range_calls;        /* the server counts in its own copy */
 	struct upstream *u;
 	char url[96];
 	struct conn conn;
@@ -769,31 +667,19 @@ static void use_mode(struct fixture *f, const char *mode)
 static int setup_server(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int lfd;
 
 	if (!f)
 		return -1;
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(lfd, 64) || getsockname(lfd, (struct sockaddr *)&a, &len))
+	if (fakehttp_start(&f->srv, answer, &f->range_calls) != 0) {
+		free(f);
 		return -1;
-	f->srv.port = ntohs(a.sin_port);
-	f->srv.pid = fork();
-	if (f->srv.pid < 0)
-		return -1;
-	if (f->srv.pid == 0) {
-		serve(lfd);
-		_exit(0);
 	}
-	close(lfd);
 	f->u = upstream_new("*");
-	if (!f->u)
+	if (!f->u) {
+		fakehttp_stop(&f->srv);
+		free(f);
 		return -1;
+	}
 	use_mode(f, "ok");
 	f->conn.url = f->url;
 	f->conn.timeout_ms = 10000;
@@ -807,10 +693,7 @@ static int teardown_server(void **state)
 	struct fixture *f = *state;
 
 	upstream_free(f->u);
-	if (f->srv.pid > 0) {
-		kill(f->srv.pid, SIGKILL);
-		waitpid(f->srv.pid, NULL, 0);
-	}
+	fakehttp_stop(&f->srv);
 	free(f);
 	return 0;
 }

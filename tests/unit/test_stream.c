@@ -1,21 +1,12 @@
 /* test_stream.c - the stream of a metric query (spec 4.2): naming the labels
  * that differ between series, and stream_read end to end against a fake
  * Prometheus that the test forks on a free 127.0.0.1 port. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -25,13 +16,14 @@
 #include "mirror/points.h"
 #include "mirror/promql.h"
 #include "mirror/stream.h"
+#include "fakehttp.h"
 
 /* The window most cases read: T0 .. T0 + 60 s, in ms. T0 is a multiple of
  * the 30 s step, so the grid of `~` cases is easy to write down. */
 #define T0 1555408500000LL
 #define T_END (T0 + 60000)
 
-/* ---- the fake Prometheus ----
+/* ---- the fake Prometheus (fakehttp.c) ----
  * A child process with one poll loop over keep-alive connections. Each
  * request target is percent-decoded ("/api/v1/query?query=...&time=...")
  * and looked up, exactly, in the table below: a match answers 200 with its
@@ -109,30 +101,6 @@ static const struct canned {
 		"{\"metric\":{\"job\":\"b\"},\"values\":[[1555408560,\"1\"]]}") },
 };
 
-#define MAX_CLIENTS 16
-#define REQ_MAX 16384
-
-struct client {
-	int fd;
-	size_t len;
-	char req[REQ_MAX];
-};
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -166,23 +134,21 @@ static void decode_target(const char *target, size_t n, char *out,
 	out[o] = '\0';
 }
 
-/* answer: one request head of head_len bytes; writes the canned reply. */
-static void answer(int fd, const char *head, size_t head_len)
+/* answer: the fake Prometheus's handler for one request head; writes the
+ * canned reply. */
+static enum fakehttp_next answer(int fd, const struct fakehttp_request *req,
+				 void *arg)
 {
 	static const char unexpected[] =
 		"{\"status\":\"error\",\"errorType\":\"bad_data\","
 		"\"error\":\"fake prometheus: unexpected request\"}";
-	const char *sp = memchr(head, ' ', head_len), *sp2 = NULL;
 	const char *body = unexpected;
-	char target[REQ_MAX], top[256];
-	int status = 400, n;
+	char target[FAKEHTTP_REQ_MAX];
+	int status = 400;
 	size_t i;
 
-	if (sp)
-		sp2 = memchr(sp + 1, ' ', head_len - (size_t)(sp + 1 - head));
-	target[0] = '\0';
-	if (sp2)
-		decode_target(sp + 1, (size_t)(sp2 - sp - 1), target, sizeof(target));
+	(void)arg;
+	decode_target(req->target, strlen(req->target), target, sizeof(target));
 	for (i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
 		if (strcmp(canned[i].target, target) == 0) {
 			status = canned[i].status;
@@ -191,135 +157,15 @@ static void answer(int fd, const char *head, size_t head_len)
 		}
 	if (i == sizeof(canned) / sizeof(canned[0]))
 		fprintf(stderr, "fake prometheus: no answer for %s\n", target);
-	n = snprintf(top, sizeof(top), "HTTP/1.1 %d X\r\nContent-Type: "
-		     "application/json\r\nContent-Length: %zu\r\n\r\n",
-		     status, strlen(body));
-	write_all(fd, top, (size_t)n);
-	write_all(fd, body, strlen(body));
-}
-
-/* serve: the child's loop; never returns. */
-static void serve(int lfd)
-{
-	static struct client cl[MAX_CLIENTS];
-	struct pollfd pf[MAX_CLIENTS + 1];
-	int i;
-
-	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		cl[i].fd = -1;
-	for (;;) {
-		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		for (i = 0; i < MAX_CLIENTS; i++)
-			pf[i + 1] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
-		if (poll(pf, MAX_CLIENTS + 1, -1) < 0)
-			continue;
-		if (pf[0].revents & POLLIN) {
-			int fd = accept(lfd, NULL, NULL);
-
-			for (i = 0; fd >= 0 && i < MAX_CLIENTS && cl[i].fd >= 0; i++)
-				;
-			if (fd >= 0 && i < MAX_CLIENTS) {
-				cl[i].fd = fd;
-				cl[i].len = 0;
-			} else if (fd >= 0) {
-				close(fd);
-			}
-		}
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			struct client *c = &cl[i];
-			char *end;
-			ssize_t r;
-
-			if (c->fd < 0 || !(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			r = read(c->fd, c->req + c->len, REQ_MAX - 1 - c->len);
-			if (r <= 0 || c->len + (size_t)r >= REQ_MAX - 1) {
-				close(c->fd);
-				c->fd = -1;
-				continue;
-			}
-			c->len += (size_t)r;
-			c->req[c->len] = '\0';
-			/* GET requests only: a head ends the request */
-			while ((end = strstr(c->req, "\r\n\r\n")) != NULL) {
-				size_t head = (size_t)(end - c->req) + 4;
-
-				answer(c->fd, c->req, head);
-				memmove(c->req, c->req + head, c->len - head + 1);
-				c->len -= head;
-			}
-		}
-	}
-}
-
-struct fake {
-	pid_t pid;
-	int port;
-};
-
-static void fake_stop(struct fake *f)
-{
-	if (f->pid > 0) {
-		kill(f->pid, SIGKILL);
-		while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		f->pid = 0;
-	}
-}
-
-/* fake_start: forks the server; the child binds 127.0.0.1:0 and reports its
- * port through a pipe. Returns 0, or -1 when it could not start. */
-static int fake_start(struct fake *f)
-{
-	int p[2], port = -1;
-	ssize_t r;
-
-	if (pipe(p) != 0)
-		return -1;
-	f->pid = fork();
-	if (f->pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (f->pid == 0) {
-		struct sockaddr_in a;
-		socklen_t len = sizeof(a);
-		int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-		close(p[0]);
-		memset(&a, 0, sizeof(a));
-		a.sin_family = AF_INET;
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-		    listen(lfd, 16) != 0 ||
-		    getsockname(lfd, (struct sockaddr *)&a, &len) != 0)
-			_exit(1);
-		port = ntohs(a.sin_port);
-		if (write(p[1], &port, sizeof(port)) != (ssize_t)sizeof(port))
-			_exit(1);
-		close(p[1]);
-		serve(lfd);
-		_exit(0);
-	}
-	close(p[1]);
-	do
-		r = read(p[0], &port, sizeof(port));
-	while (r < 0 && errno == EINTR);
-	close(p[0]);
-	if (r != (ssize_t)sizeof(port) || port <= 0) {
-		fake_stop(f);
-		return -1;
-	}
-	f->port = port;
-	return 0;
+	fakehttp_reply(fd, status, "Content-Type: application/json\r\n", body,
+		       strlen(body));
+	return FAKEHTTP_KEEP;
 }
 
 /* ---- fixture: the fake server and one upstream for the group ---- */
 
 struct fixture {
-	struct fake srv;
+	struct fakehttp srv;
 	struct upstream *u;
 };
 
@@ -337,7 +183,7 @@ static int setup_group(void **state)
 	unsetenv("all_proxy");
 	unsetenv("ALL_PROXY");
 	/* fork before libcurl starts, so the child holds nothing of it */
-	if (fake_start(&f->srv) != 0)
+	if (fakehttp_start(&f->srv, answer, NULL) != 0)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
@@ -353,7 +199,7 @@ static int teardown_group(void **state)
 		return 0;
 	upstream_free(f->u);
 	curl_global_cleanup();
-	fake_stop(&f->srv);
+	fakehttp_stop(&f->srv);
 	free(f);
 	return 0;
 }

@@ -2,10 +2,7 @@
  * metadata guard, secret-free excerpts, and transfers against a tiny HTTP
  * server that the test forks on a free 127.0.0.1 port (never the network). */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -24,8 +19,9 @@
 #include <jansson.h>
 
 #include "mirror/upstream.h"
+#include "fakehttp.h"
 
-/* ---- a tiny HTTP/1.1 server ----
+/* ---- the fake upstream (fakehttp.c) ----
  * One child process, one poll loop, keep-alive. What it answers depends on
  * the path:
  *   /echo...     200, body "conn=<n>\n" + the request head as received,
@@ -36,190 +32,54 @@
  *   /status/NNN  status NNN, body "status NNN"
  */
 
-#define MAX_CLIENTS 32
-#define REQ_MAX 8192
+#define PLAIN "Content-Type: text/plain\r\n"
 
-struct client {
-	int fd;
-	int number;
-	size_t len;
-	char req[REQ_MAX];
-};
-
-struct server {
-	pid_t pid;
-	int port;
-};
-
-static void write_all(int fd, const char *p, size_t n)
+/* answer: the fake upstream's handler for one complete request head. */
+static enum fakehttp_next answer(int fd, const struct fakehttp_request *req,
+				 void *arg)
 {
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void reply(int fd, int status, const char *extra, const char *body,
-		  size_t len)
-{
-	char head[512];
+	const char *path = req->target;
+	char body[FAKEHTTP_REQ_MAX + 64], extra[128];
 	int n;
 
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\n"
-		     "Content-Length: %zu\r\n%s\r\n", status, len, extra);
-	write_all(fd, head, (size_t)n);
-	write_all(fd, body, len);
-}
-
-/* answer: handles one complete request head of c; returns 0 to keep the
- * connection, -1 to leave it silent (hang). */
-static int answer(struct client *c, size_t head_len, int port)
-{
-	char path[256] = "", body[16384], extra[128];
-	const char *sp = memchr(c->req, ' ', head_len);
-	size_t i;
-	int n;
-
-	if (sp)
-		for (i = 0, sp++; i < sizeof(path) - 1 && sp[i] != ' '; i++)
-			path[i] = sp[i];
+	(void)arg;
 	if (strncmp(path, "/echo", 5) == 0) {
-		n = snprintf(body, sizeof(body), "conn=%d\n%.*s", c->number,
-			     (int)head_len, c->req);
-		reply(c->fd, 200, "", body, (size_t)n);
+		n = snprintf(body, sizeof(body), "conn=%d\n%.*s", req->conn,
+			     (int)req->head_len, req->head);
+		fakehttp_reply(fd, 200, PLAIN, body, (size_t)n);
 	} else if (strcmp(path, "/redirect") == 0) {
 		snprintf(extra, sizeof(extra),
-			 "Location: http://127.0.0.1:%d/echo\r\n", port);
-		reply(c->fd, 302, extra, "moved", 5);
+			 PLAIN "Location: http://127.0.0.1:%d/echo\r\n", req->port);
+		fakehttp_reply(fd, 302, extra, "moved", 5);
 	} else if (strcmp(path, "/big") == 0) {
 		memset(body, 'x', 10000);
-		reply(c->fd, 200, "", body, 10000);
+		fakehttp_reply(fd, 200, PLAIN, body, 10000);
 	} else if (strcmp(path, "/hang") == 0) {
-		return -1;
+		return FAKEHTTP_HANG;
 	} else if (strncmp(path, "/status/", 8) == 0) {
 		n = snprintf(body, sizeof(body), "status %s", path + 8);
-		reply(c->fd, (int)strtol(path + 8, NULL, 10), "", body, (size_t)n);
+		fakehttp_reply(fd, (int)strtol(path + 8, NULL, 10), PLAIN, body,
+			       (size_t)n);
 	} else {
-		reply(c->fd, 404, "", "no such path", 12);
+		fakehttp_reply(fd, 404, PLAIN, "no such path", 12);
 	}
-	return 0;
-}
-
-static void serve(int lfd, int port)
-{
-	struct client *cl = calloc(MAX_CLIENTS, sizeof(*cl));
-	struct pollfd pf[MAX_CLIENTS + 1];
-	int accepted = 0, i;
-
-	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		cl[i].fd = -1;
-	for (;;) {
-		pf[0].fd = lfd;
-		pf[0].events = POLLIN;
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			pf[i + 1].fd = cl[i].fd;
-			pf[i + 1].events = POLLIN;
-		}
-		if (poll(pf, MAX_CLIENTS + 1, -1) < 0)
-			continue;
-		if (pf[0].revents & POLLIN) {
-			int fd = accept(lfd, NULL, NULL);
-
-			for (i = 0; fd >= 0 && i < MAX_CLIENTS; i++)
-				if (cl[i].fd < 0) {
-					cl[i].fd = fd;
-					cl[i].number = ++accepted;
-					cl[i].len = 0;
-					break;
-				}
-			if (fd >= 0 && i == MAX_CLIENTS)
-				close(fd);
-		}
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			struct client *c = &cl[i];
-			char *end;
-			ssize_t r;
-
-			if (c->fd < 0 || !(pf[i + 1].revents & (POLLIN | POLLHUP)))
-				continue;
-			r = read(c->fd, c->req + c->len, REQ_MAX - 1 - c->len);
-			if (r <= 0) {
-				close(c->fd);
-				c->fd = -1;
-				continue;
-			}
-			c->len += (size_t)r;
-			c->req[c->len] = '\0';
-			while ((end = strstr(c->req, "\r\n\r\n")) != NULL) {
-				size_t head = (size_t)(end - c->req) + 4;
-
-				if (answer(c, head, port) < 0) {
-					c->len = 0;      /* hang: ignore the rest */
-					break;
-				}
-				memmove(c->req, c->req + head, c->len - head + 1);
-				c->len -= head;
-			}
-			if (c->len >= REQ_MAX - 1)
-				c->len = 0;
-		}
-	}
+	return FAKEHTTP_KEEP;
 }
 
 /* listen_loopback: a listening socket on 127.0.0.1 with a port the kernel
  * chose; returns the fd and sets *port. */
 static int listen_loopback(int *port)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = fakehttp_listen(port);
 
 	assert_true(fd >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(fd, 64), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
 	return fd;
-}
-
-static void server_start(struct server *s)
-{
-	int lfd = listen_loopback(&s->port);
-
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		serve(lfd, s->port);
-		_exit(0);
-	}
-	close(lfd);
-}
-
-static void server_stop(struct server *s)
-{
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-		s->pid = 0;
-	}
 }
 
 /* ---- fixtures ---- */
 
 struct fixture {
-	struct server srv;
+	struct fakehttp srv;
 	struct upstream *u;
 	char url[64];
 	struct conn conn;
@@ -231,10 +91,16 @@ static int setup_server(void **state)
 
 	if (!f)
 		return -1;
-	server_start(&f->srv);
-	f->u = upstream_new("*");
-	if (!f->u)
+	if (fakehttp_start(&f->srv, answer, NULL) != 0) {
+		free(f);
 		return -1;
+	}
+	f->u = upstream_new("*");
+	if (!f->u) {
+		fakehttp_stop(&f->srv);
+		free(f);
+		return -1;
+	}
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->srv.port);
 	f->conn.url = f->url;
 	f->conn.timeout_ms = 5000;
@@ -248,7 +114,7 @@ static int teardown_server(void **state)
 	struct fixture *f = *state;
 
 	upstream_free(f->u);
-	server_stop(&f->srv);
+	fakehttp_stop(&f->srv);
 	free(f);
 	return 0;
 }
