@@ -43,6 +43,12 @@ enum err gconfig_series(const struct gconfig *cfg, const json_t *obj,
 /* gconfig_find: the index of the series with this id, or -1. */
 long gconfig_find(const struct gconfig *cfg, const char *id);
 
+/* gconfig_find_same: the index of a series of cfg with the same name and
+ * labels as s (two such series are an error, whatever their ids), or -1.
+ * A config holds no two such series, so for a PUT the one match may be the
+ * series being replaced. */
+long gconfig_find_same(const struct gconfig *cfg, const struct gseries *s);
+
 /* gconfig_duration: a Prometheus duration ("1h30m", "500ms", "2d", "1w",
  * "1y") or a JSON number of seconds (fractions allowed) in ms, > 0.
  * gconfig_time: RFC 3339 ("2026-03-01T00:00:00Z", with offset or fraction)
@@ -51,6 +57,13 @@ long gconfig_find(const struct gconfig *cfg, const char *id);
 enum err gconfig_duration(const json_t *v, int64_t *ms);
 enum err gconfig_duration_str(const char *s, int64_t *ms);
 enum err gconfig_time_str(const char *s, int64_t *ms);
+
+/* gconfig_span_str: a Prometheus duration that may also be zero ("0",
+ * "0s"), for offsets such as sin.phase. gconfig_time: a time as a JSON
+ * value (number of epoch seconds, fractions rounded to the nearest ms, or a
+ * string for gconfig_time_str). Same returns as above. */
+enum err gconfig_span_str(const char *s, int64_t *ms);
+enum err gconfig_time(const json_t *v, int64_t *ms);
 
 /* gconfig_free: NULL is fine. */
 void gconfig_free(struct gconfig *cfg);

@@ -66,7 +66,8 @@ void gseries_state_free(struct gstate *st);
  * K"; the state is then ended); ITER_RESET sets the total to 0 and writes
  * it. Histogram: one observation (cumulative buckets, an observation equal to
  * a bound counts in it). A void tick writes nothing and keeps the state; an
- * ended program sets st->ended. Sets st->wrote. */
+ * ended program sets st->ended (next_k then stays at the program's length,
+ * and later calls do nothing). Sets st->wrote. */
 enum err gseries_step(const struct gseries *s, struct gstate *st, double t_s,
 		      struct errinfo *ei);
 
@@ -77,7 +78,12 @@ enum err gseries_step(const struct gseries *s, struct gstate *st, double t_s,
 size_t gseries_samples(const struct gseries *s, const struct gstate *st,
 		       struct gsample *out, size_t cap);
 
-/* gseries_free: frees everything the series owns; NULL is fine. */
+/* gseries_free: frees everything the series owns (not s itself, which is
+ * usually an element of gconfig's array) and zeroes it; NULL is fine. */
 void gseries_free(struct gseries *s);
+
+/* gseries_type_name: "gauge", "counter" or "histogram" (as in the config
+ * and in # TYPE lines); "untyped" for a value outside the enum. */
+const char *gseries_type_name(enum gseries_type type);
 
 #endif

@@ -28,7 +28,11 @@ struct iter;            /* one compiled program (opaque) */
  * seed with the series' identity for `random` nodes. Every check of the spec
  * is made here: unknown keys, zero or several iterator keys, linear.ticks < 1,
  * empty values/join, a loop body that yields no tick, reset outside a
- * counter (and under arithmetic), bad durations, non-numbers.
+ * counter (and under arithmetic), bad durations, non-numbers. Counts are
+ * JSON integers: linear.ticks, random.ticks, loop.times >= 1; void and
+ * reset >= 0. Programs nest at most 64 deep. Random values depend on
+ * seed_id, the node's preorder index and the node-local tick, so a loop
+ * repeats the same random run.
  * On failure returns ERR_BAD_REQUEST with ei->details = "<path>: expected
  * ..., got ..." (the full JSONPath of the offending field, indexes from 0).
  * On success *out is set; free with iter_free. */
@@ -47,5 +51,41 @@ uint64_t iter_length(const struct iter *it);
 
 /* iter_free: NULL is fine. */
 void iter_free(struct iter *it);
+
+/* iter_seed_id: the seed of a series' random nodes, mixed from the global
+ * seed and the series' id (splitmix64 over an FNV-1a hash of the id), so
+ * that two series with the same program draw different values. */
+uint64_t iter_seed_id(uint64_t seed, const char *id);
+
+/* JSONPath building for error messages, shared with gconfig.c. A path is a
+ * fixed array: what does not fit is cut (messages are cut at 1024 bytes
+ * anyway), so building a path never fails. Keys that are identifiers are
+ * written ".key", others ["k y"] with JSON string escapes. push returns the
+ * length to give back to iter_path_pop. */
+#define ITER_PATH_MAX 512
+struct iter_path {
+	char s[ITER_PATH_MAX];
+	size_t len;
+};
+void iter_path_init(struct iter_path *p, const char *root);
+size_t iter_path_key(struct iter_path *p, const char *key);
+size_t iter_path_index(struct iter_path *p, size_t i);
+void iter_path_pop(struct iter_path *p, size_t saved);
+
+/* iter_expected: sets ei to ERR_BAD_REQUEST with details "PATH: expected
+ * EXPECTED, got GOT", where GOT is the value JSON-encoded and cut to about
+ * 40 characters ("nothing" when got is NULL). iter_expected_text does the
+ * same with GOT given as text. Both return ERR_BAD_REQUEST. */
+enum err iter_expected(struct errinfo *ei, const char *path,
+		       const char *expected, const json_t *got);
+enum err iter_expected_text(struct errinfo *ei, const char *path,
+			    const char *expected, const char *got);
+
+/* iter_expected_key: the error for a key of an object (unknown, or not a
+ * valid name): "PATH.key: expected EXPECTED, got WHAT\"key\"", with the
+ * key JSON-encoded and cut like a value; what is e.g. "unknown key " or "".
+ * p is left as it was. Returns ERR_BAD_REQUEST. */
+enum err iter_expected_key(struct errinfo *ei, struct iter_path *p, const char *key,
+			   const char *expected, const char *what);
 
 #endif
