@@ -657,8 +657,24 @@ long gconfig_find(const struct gconfig *cfg, const char *id)
 
 /* ---- the file ---------------------------------------------------------- */
 
+/* same_family: 1 when a and b would be exposed under one metric family:
+ * the same name, or the same OpenMetrics family (a counter's family is its
+ * name without _total), so "x" beside a counter "x_total" counts too. */
+static int same_family(const struct gseries *a, const struct gseries *b)
+{
+	size_t la = strlen(a->name), lb = strlen(b->name);
+
+	if (a->type == GSERIES_COUNTER && la > 6)
+		la -= 6;
+	if (b->type == GSERIES_COUNTER && lb > 6)
+		lb -= 6;
+	return strcmp(a->name, b->name) == 0 ||
+	       (la == lb && strncmp(a->name, b->name, la) == 0);
+}
+
 /* Series i against the ones before it: the same name and labels, or the
- * same id, is an error naming both. */
+ * same id, is an error naming both; so is one metric family of two types,
+ * which no exposition format can express. */
 static enum err check_unique(const struct gconfig *cfg, size_t i, const json_t *obj,
 			     struct iter_path *p, struct errinfo *ei)
 {
@@ -673,6 +689,12 @@ static enum err check_unique(const struct gconfig *cfg, size_t i, const json_t *
 			snprintf(expected, sizeof(expected),
 				 "a name and labels that no other series has (%s has them)", other);
 			return iter_expected(ei, p->s, expected, json_object_get(obj, "name"));
+		}
+		if (s->type != cfg->series[j].type && same_family(s, &cfg->series[j])) {
+			snprintf(expected, sizeof(expected),
+				 "the type of the same metric family in %s (%s)", other,
+				 gseries_type_name(cfg->series[j].type));
+			return fail_at(ei, p, "type", expected, json_object_get(obj, "type"));
 		}
 		if (strcmp(s->id, cfg->series[j].id) == 0) {
 			snprintf(expected, sizeof(expected),

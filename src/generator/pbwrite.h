@@ -29,7 +29,11 @@ struct pb_series {
 /* pbwrite_request: appends the encoded WriteRequest { repeated TimeSeries
  * timeseries = 1 } where TimeSeries { repeated Label labels = 1; repeated
  * Sample samples = 2 }, Label { string name = 1; string value = 2 }, Sample
- * { double value = 1; int64 timestamp = 2 }. */
+ * { double value = 1; int64 timestamp = 2 }. Every field is written,
+ * defaults included (valid proto3; keeps -0.0), so the bytes differ from
+ * Go's encoder, which leaves zero fields out, but decode the same. Returns
+ * OK; ERR_TOO_LARGE (a size that does not fit, out unchanged, or buf's
+ * ceiling) or ERR_NOMEM, after which out is empty (buf's rule). */
 enum err pbwrite_request(struct buf *out, const struct pb_series *series,
 			 size_t n);
 

@@ -536,3 +536,126 @@ start_nginx() {
 	done
 	lib_die "nginx (the mirror's front) did not start"
 }
+
+# ---- metrics-generator (test-generator.sh) ----------------------------------
+
+# start_prometheus_with NAME YML DATA_DIR [ARG...]: Prometheus with the
+# configuration file YML (written by the caller), its TSDB in DATA_DIR and
+# the extra arguments, on a free port; its log is $WORK/NAME.log.
+# Sets PROM_PORT, PROM_URL (with a trailing slash), PROM_PID.
+start_prometheus_with() {
+	local name="$1" yml="$2" data="$3" try
+	shift 3
+	for try in 1 2 3; do
+		PROM_PORT=$(pick_port) || lib_die "no port for Prometheus"
+		start_bg "$name" prometheus \
+			--config.file="$yml" \
+			--storage.tsdb.path="$data" \
+			--storage.tsdb.retention.time=100y \
+			--web.listen-address="127.0.0.1:$PROM_PORT" "$@"
+		if wait_url "http://127.0.0.1:$PROM_PORT/-/ready" "$BG_PID"; then
+			PROM_PID=$BG_PID
+			PROM_URL="http://127.0.0.1:$PROM_PORT/"
+			return 0
+		fi
+		show_log "$name"
+		stop_pid "$BG_PID"
+	done
+	lib_die "Prometheus ($name) did not start"
+}
+
+# start_generator_serve CONFIG [ARG...]: `metrics-generator serve CONFIG
+# ARG...` as in production: spawn-fcgi binds a unix socket and execs the
+# generator in its place (one process, no pool).  Needs GENERATOR_BIN.
+# Sets GEN_SOCKET, GEN_PID; the log is $WORK/generator.log.
+start_generator_serve() {
+	local n=0
+	[ -x "${GENERATOR_BIN:-}" ] || lib_die "GENERATOR_BIN is not an executable: ${GENERATOR_BIN:-unset}"
+	GEN_SOCKET="$WORK/generator.sock"
+	rm -f "$GEN_SOCKET"
+	start_bg generator spawn-fcgi -n -s "$GEN_SOCKET" -M 0600 -- \
+		"$GENERATOR_BIN" serve "$@"
+	GEN_PID=$BG_PID
+	while [ ! -S "$GEN_SOCKET" ]; do
+		alive "$GEN_PID" || { show_log generator; lib_die "the generator exited"; }
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || lib_die "the generator's socket did not appear"
+		sleep 0.1
+	done
+}
+
+# tagged_conf SRC OUT LISTEN SOCKET: copy SRC to OUT with the line tagged
+# @@listen@@ made to listen on LISTEN (host:port) and the one tagged
+# @@socket@@ pointing at SOCKET; nginx and lighttpd syntax.  Dies when a
+# tagged line is missing.
+tagged_conf() {
+	local src="$1" out="$2" listen="$3" sock="$4"
+	sed -e "s|^\([[:space:]]*\)listen [^;]*;\([[:space:]]*# @@listen@@\)|\1listen $listen;\2|" \
+		-e "s|^\([[:space:]]*\)fastcgi_pass [^;]*;\([[:space:]]*# @@socket@@\)|\1fastcgi_pass unix:$sock;\2|" \
+		-e "s|^\([[:space:]]*\)\$SERVER\[\"socket\"\] == \"[^\"]*\"\(.*# @@listen@@\)|\1\$SERVER[\"socket\"] == \"$listen\"\2|" \
+		-e "s|^\([[:space:]]*\)\"socket\" => \"[^\"]*\"\(.*# @@socket@@\)|\1\"socket\" => \"$sock\"\2|" \
+		"$src" > "$out"
+	if ! grep -q "$listen" "$out" || ! grep -q "$sock" "$out"; then
+		lib_die "$src: the @@listen@@ or @@socket@@ line was not found"
+	fi
+}
+
+# start_generator_nginx: nginx from contrib/nginx/metrics-generator.conf in
+# front of GEN_SOCKET, on a free port; readiness is probed on /api/series
+# (never /metrics, which a --tick-per-scrape generator counts).  Needs
+# SRCDIR.  Sets GEN_NGINX_PORT, GEN_URL (no trailing slash), GEN_NGINX_PID.
+start_generator_nginx() {
+	local dir="$WORK/gen-nginx" try
+	mkdir -p "$dir"
+	for try in 1 2 3; do
+		GEN_NGINX_PORT=$(pick_port) || lib_die "no port for nginx"
+		tagged_conf "$SRCDIR/contrib/nginx/metrics-generator.conf" "$dir/generator.conf" \
+			"127.0.0.1:$GEN_NGINX_PORT" "$GEN_SOCKET"
+		nginx_conf "$dir" "$dir/generator.conf"
+		run_nginx gen-nginx "$dir"
+		if wait_url "http://127.0.0.1:$GEN_NGINX_PORT/api/series" "$BG_PID"; then
+			GEN_NGINX_PID=$BG_PID
+			GEN_URL="http://127.0.0.1:$GEN_NGINX_PORT"
+			return 0
+		fi
+		show_log gen-nginx
+		stop_pid "$BG_PID"
+	done
+	lib_die "nginx (the generator's front) did not start"
+}
+
+# start_generator_lighttpd: lighttpd in the foreground with a minimal main
+# configuration that includes contrib/lighttpd/metrics-generator.conf,
+# pointed at GEN_SOCKET, on a free port.  Needs SRCDIR.  Sets
+# GEN_LIGHTTPD_PORT, GEN_LIGHTTPD_URL (no trailing slash), GEN_LIGHTTPD_PID.
+start_generator_lighttpd() {
+	local dir="$WORK/gen-lighttpd" try
+	mkdir -p "$dir/www" "$dir/tmp"
+	for try in 1 2 3; do
+		GEN_LIGHTTPD_PORT=$(pick_port) || lib_die "no port for lighttpd"
+		tagged_conf "$SRCDIR/contrib/lighttpd/metrics-generator.conf" "$dir/generator.conf" \
+			"127.0.0.1:$GEN_LIGHTTPD_PORT" "$GEN_SOCKET"
+		cat > "$dir/lighttpd.conf" <<EOF
+server.document-root = "$dir/www"
+server.bind = "127.0.0.1"
+server.port = $GEN_LIGHTTPD_PORT
+server.errorlog = "$dir/error.log"
+server.upload-dirs = ( "$dir/tmp" )
+include "$dir/generator.conf"
+EOF
+		if ! lighttpd -tt -f "$dir/lighttpd.conf" > "$WORK/gen-lighttpd.log" 2>&1; then
+			show_log gen-lighttpd
+			lib_die "lighttpd rejects $dir/lighttpd.conf"
+		fi
+		start_bg gen-lighttpd lighttpd -D -f "$dir/lighttpd.conf"
+		if wait_url "http://127.0.0.1:$GEN_LIGHTTPD_PORT/api/series" "$BG_PID"; then
+			GEN_LIGHTTPD_PID=$BG_PID
+			GEN_LIGHTTPD_URL="http://127.0.0.1:$GEN_LIGHTTPD_PORT"
+			return 0
+		fi
+		show_log gen-lighttpd
+		[ -f "$dir/error.log" ] && tail -n 20 "$dir/error.log" >&2
+		stop_pid "$BG_PID"
+	done
+	lib_die "lighttpd (the generator's front) did not start"
+}

@@ -492,6 +492,22 @@ static void test_gen_gconfig_rejects_duplicate_series(void **state)
 		    "$.series[1]: expected an id that no other series has ($.series[0] has it), got \"h\"");
 }
 
+static void test_gen_gconfig_rejects_one_family_of_two_types(void **state)
+{
+	(void)state;
+	/* one name, two types: no exposition can say both */
+	parse_fails("{\"series\": [{\"name\": \"x\", \"type\": \"gauge\", \"program\": {\"constant\": 1}},"
+		    " {\"name\": \"x\", \"type\": \"histogram\", \"buckets\": [1], \"labels\": {\"a\": \"1\"},"
+		    " \"program\": {\"constant\": 1}}]}",
+		    "$.series[1].type: expected the type of the same metric family in $.series[0]"
+		    " (gauge), got \"histogram\"");
+	/* a counter's OpenMetrics family is its name without _total */
+	parse_fails("{\"series\": [{\"name\": \"y_total\", \"type\": \"counter\", \"program\": {\"constant\": 1}},"
+		    " {\"name\": \"y\", \"type\": \"gauge\", \"program\": {\"constant\": 1}}]}",
+		    "$.series[1].type: expected the type of the same metric family in $.series[0]"
+		    " (counter), got \"gauge\"");
+}
+
 /* ---- durations and times ----------------------------------------------- */
 
 static int64_t dur(const char *s)
@@ -682,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_gen_gconfig_rejects_bad_buckets),
 		cmocka_unit_test(test_gen_gconfig_rejects_bad_programs_with_the_file),
 		cmocka_unit_test(test_gen_gconfig_rejects_duplicate_series),
+		cmocka_unit_test(test_gen_gconfig_rejects_one_family_of_two_types),
 		cmocka_unit_test(test_gen_gconfig_parses_prometheus_durations),
 		cmocka_unit_test(test_gen_gconfig_rejects_bad_durations),
 		cmocka_unit_test(test_gen_gconfig_parses_durations_as_json_numbers),
