@@ -622,25 +622,12 @@ out:
 	return rc;
 }
 
-static int same_identity(const struct gseries *a, const struct gseries *b)
-{
-	size_t i;
-
-	if (strcmp(a->name, b->name) != 0 || a->n_labels != b->n_labels)
-		return 0;
-	for (i = 0; i < a->n_labels; i++)
-		if (strcmp(a->labels[i].name, b->labels[i].name) != 0 ||
-		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
-			return 0;
-	return 1;
-}
-
 long gconfig_find_same(const struct gconfig *cfg, const struct gseries *s)
 {
 	size_t i;
 
 	for (i = 0; cfg && s && i < cfg->n_series; i++)
-		if (same_identity(&cfg->series[i], s))
+		if (gseries_same_identity(&cfg->series[i], s))
 			return (long)i;
 	return -1;
 }
@@ -657,21 +644,6 @@ long gconfig_find(const struct gconfig *cfg, const char *id)
 
 /* ---- the file ---------------------------------------------------------- */
 
-/* same_family: 1 when a and b would be exposed under one metric family:
- * the same name, or the same OpenMetrics family (a counter's family is its
- * name without _total), so "x" beside a counter "x_total" counts too. */
-static int same_family(const struct gseries *a, const struct gseries *b)
-{
-	size_t la = strlen(a->name), lb = strlen(b->name);
-
-	if (a->type == GSERIES_COUNTER && la > 6)
-		la -= 6;
-	if (b->type == GSERIES_COUNTER && lb > 6)
-		lb -= 6;
-	return strcmp(a->name, b->name) == 0 ||
-	       (la == lb && strncmp(a->name, b->name, la) == 0);
-}
-
 /* Series i against the ones before it: the same name and labels, or the
  * same id, is an error naming both; so is one metric family of two types,
  * which no exposition format can express. */
@@ -685,12 +657,12 @@ static enum err check_unique(const struct gconfig *cfg, size_t i, const json_t *
 
 	for (j = 0; j < i; j++) {
 		snprintf(other, sizeof(other), "$.series[%zu]", j);
-		if (same_identity(s, &cfg->series[j])) {
+		if (gseries_same_identity(s, &cfg->series[j])) {
 			snprintf(expected, sizeof(expected),
 				 "a name and labels that no other series has (%s has them)", other);
 			return iter_expected(ei, p->s, expected, json_object_get(obj, "name"));
 		}
-		if (s->type != cfg->series[j].type && same_family(s, &cfg->series[j])) {
+		if (s->type != cfg->series[j].type && gseries_same_family(s, &cfg->series[j])) {
 			snprintf(expected, sizeof(expected),
 				 "the type of the same metric family in %s (%s)", other,
 				 gseries_type_name(cfg->series[j].type));

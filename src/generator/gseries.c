@@ -162,3 +162,28 @@ void gseries_free(struct gseries *s)
 	json_decref(s->source);
 	memset(s, 0, sizeof(*s));
 }
+
+int gseries_same_identity(const struct gseries *a, const struct gseries *b)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0 || a->n_labels != b->n_labels)
+		return 0;
+	for (i = 0; i < a->n_labels; i++)
+		if (strcmp(a->labels[i].name, b->labels[i].name) != 0 ||
+		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
+			return 0;
+	return 1;
+}
+
+int gseries_same_family(const struct gseries *a, const struct gseries *b)
+{
+	size_t la = strlen(a->name), lb = strlen(b->name);
+
+	if (a->type == GSERIES_COUNTER && la > 6)
+		la -= 6;
+	if (b->type == GSERIES_COUNTER && lb > 6)
+		lb -= 6;
+	return strcmp(a->name, b->name) == 0 ||
+	       (la == lb && strncmp(a->name, b->name, la) == 0);
+}

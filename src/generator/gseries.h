@@ -78,6 +78,13 @@ enum err gseries_step(const struct gseries *s, struct gstate *st, double t_s,
 size_t gseries_samples(const struct gseries *s, const struct gstate *st,
 		       struct gsample *out, size_t cap);
 
+/* gseries_same_identity: 1 when a and b have the same name and labels (one
+ * series twice). gseries_same_family: 1 when they would be exposed under one
+ * metric family: the same name, or the same OpenMetrics family (a counter's
+ * family is its name without _total). */
+int gseries_same_identity(const struct gseries *a, const struct gseries *b);
+int gseries_same_family(const struct gseries *a, const struct gseries *b);
+
 /* gseries_free: frees everything the series owns (not s itself, which is
  * usually an element of gconfig's array) and zeroes it; NULL is fine. */
 void gseries_free(struct gseries *s);

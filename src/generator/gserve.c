@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/fcgi.h"
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "generator/backfill.h"
@@ -125,24 +126,11 @@ static long find(const struct gserve *g, const char *id)
 	return -1;
 }
 
-/* same_labels: the same label names and values (both lists are sorted). */
-static int same_labels(const struct gseries *a, const struct gseries *b)
-{
-	size_t i;
-
-	if (a->n_labels != b->n_labels)
-		return 0;
-	for (i = 0; i < a->n_labels; i++)
-		if (strcmp(a->labels[i].name, b->labels[i].name) != 0 ||
-		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
-			return 0;
-	return 1;
-}
-
 /* clash: whether s may join the served series, entry `skip` (being
  * replaced; -1: none) left out: no other series may have its id, nor its
  * name and labels (the exposition would hold one series twice), nor its
- * name with another type. ERR_TOO_MANY (409) with ei filled when it clashes. */
+ * metric family with another type (gseries_same_family). ERR_TOO_MANY (409)
+ * with ei filled when it clashes. */
 static enum err clash(const struct gserve *g, const struct gseries *s, long skip,
 		      struct errinfo *ei)
 {
@@ -155,13 +143,11 @@ static enum err clash(const struct gserve *g, const struct gseries *s, long skip
 			continue;
 		if (strcmp(o->id, s->id) == 0)
 			return err_set(ei, ERR_TOO_MANY, "a series with id %s exists", s->id);
-		if (strcmp(o->name, s->name) != 0)
-			continue;
-		if (o->type != s->type)
+		if (o->type != s->type && gseries_same_family(o, s))
 			return err_set(ei, ERR_TOO_MANY, "series %s is a %s; %s cannot be a %s",
 				       o->id, gseries_type_name(o->type), s->name,
 				       gseries_type_name(s->type));
-		if (same_labels(o, s))
+		if (gseries_same_identity(o, s))
 			return err_set(ei, ERR_TOO_MANY,
 				       "series %s has the same name and labels", o->id);
 	}
@@ -746,69 +732,12 @@ out:
 
 /* ---- FastCGI ---- */
 
-static const struct {
-	int code;
-	const char *reason;
-} reasons[] = {
-	{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
-	{ 400, "Bad Request" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
-	{ 409, "Conflict" }, { 413, "Payload Too Large" },
-	{ 500, "Internal Server Error" },
-};
-
-static const char *reason(int code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].code == code)
-			return reasons[i].reason;
-	return "Status";
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* read_body: CONTENT_LENGTH bytes of the request into body, at most
- * GSERVE_MAX_BODY (ERR_TOO_LARGE before reading anything); a malformed
- * length or a short body is ERR_BAD_REQUEST. */
-static enum err read_body(FCGX_Request *req, struct buf *body, struct errinfo *ei)
-{
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", req->envp);
-	char chunk[16384];
-	long long want;
-	char *end;
-	size_t got = 0;
-
-	if (!cl || !*cl)
-		return OK;
-	errno = 0;
-	want = strtoll(cl, &end, 10);
-	if (errno || end == cl || *end || want < 0)
-		return err_set(ei, ERR_BAD_REQUEST, "CONTENT_LENGTH is not a length");
-	if ((unsigned long long)want > GSERVE_MAX_BODY)
-		return err_set(ei, ERR_TOO_LARGE, "the request body is %lld bytes; "
-			       "at most %zu are accepted", want, GSERVE_MAX_BODY);
-	while (got < (size_t)want) {
-		size_t ask = (size_t)want - got;
-		int n;
-
-		if (ask > sizeof(chunk))
-			ask = sizeof(chunk);
-		n = FCGX_GetStr(chunk, (int)ask, req->in);
-		if (n <= 0)
-			return err_set(ei, ERR_BAD_REQUEST,
-				       "the request body ended after %zu of %lld bytes", got, want);
-		if (buf_append(body, chunk, (size_t)n))
-			return err_set(ei, ERR_NOMEM, "out of memory reading the body");
-		got += (size_t)n;
-	}
-	return OK;
 }
 
 /* request_path: the path as the client sent it, %-escapes kept, so that an
@@ -837,7 +766,7 @@ static void respond(FCGX_Request *req, const struct gserve_exchange *x)
 
 	/* libfcgi's own printf lacks C99 length modifiers: format here */
 	buf_init(&head, 4096 + (x->location ? strlen(x->location) : 0));
-	buf_printf(&head, "Status: %d %s\r\n", x->status, reason(x->status));
+	buf_printf(&head, "Status: %d %s\r\n", x->status, fcgi_reason(x->status));
 	if (x->content_type)
 		buf_printf(&head, "Content-Type: %s\r\nContent-Length: %zu\r\n",
 			   x->content_type, x->out.len);
@@ -874,7 +803,7 @@ static void serve_one(struct gserve *g, FCGX_Request *req)
 	if (rc) {
 		err_set(&x.ei, ERR_BAD_REQUEST, "the path is too long");
 	} else {
-		rc = read_body(req, &body, &x.ei);
+		rc = fcgi_read_body(req, GSERVE_MAX_BODY, "the body limit", &body, &x.ei);
 		x.body = buf_cstr(&body);
 		x.body_len = body.len;
 	}

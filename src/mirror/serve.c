@@ -9,31 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fcgi.h"
 #include "common/log.h"
 #include "mirror/errors.h"
 #include "mirror/serve.h"
-
-/* Status lines the responder can produce; others fall back to a bare code. */
-static const struct {
-	int code;
-	const char *reason;
-} reasons[] = {
-	{ 200, "OK" }, { 400, "Bad Request" }, { 401, "Unauthorized" },
-	{ 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
-	{ 413, "Payload Too Large" }, { 500, "Internal Server Error" },
-	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" },
-};
-
-static const char *reason(int code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].code == code)
-			return reasons[i].reason;
-	return "Status";
-}
 
 static double now_seconds(void)
 {
@@ -41,45 +20,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* read_body: reads CONTENT_LENGTH bytes of the request into body, bounded by
- * max. ERR_TOO_LARGE before reading anything when the declared length is
- * over the cap; ERR_BAD_REQUEST for a malformed length or a short body. */
-static enum err read_body(FCGX_Request *req, size_t max, struct buf *body,
-			  struct errinfo *ei)
-{
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", req->envp);
-	char chunk[16384];
-	long long want;
-	char *end;
-	size_t got = 0;
-
-	if (!cl || !*cl)
-		return OK;
-	errno = 0;
-	want = strtoll(cl, &end, 10);
-	if (errno || end == cl || *end || want < 0)
-		return err_set(ei, ERR_BAD_REQUEST, "CONTENT_LENGTH: not a length");
-	if ((unsigned long long)want > max)
-		return err_set(ei, ERR_TOO_LARGE,
-			       "the request body is %lld bytes; MIRROR_MAX_BODY_BYTES is %zu",
-			       want, max);
-	while (got < (size_t)want) {
-		size_t ask = (size_t)want - got;
-		int n;
-
-		if (ask > sizeof(chunk))
-			ask = sizeof(chunk);
-		n = FCGX_GetStr(chunk, (int)ask, req->in);
-		if (n <= 0)
-			return err_set(ei, ERR_BAD_REQUEST,
-				       "the request body ended after %zu of %lld bytes", got, want);
-		if (buf_append(body, chunk, (size_t)n))
-			return err_set(ei, ERR_NOMEM, "out of memory reading the body");
-		got += (size_t)n;
-	}
-	return OK;
 }
 
 /* request_path: the path the route table is matched against: DOCUMENT_URI
@@ -142,7 +82,8 @@ void serve_request(struct worker *w, FCGX_Request *req)
 	buf_init(&body, w->cfg->max_body_bytes);
 	x.method = method ? method : "GET";
 	x.path = request_path(req, pathbuf, sizeof(pathbuf));
-	rc = read_body(req, w->cfg->max_body_bytes, &body, &x.ei);
+	rc = fcgi_read_body(req, w->cfg->max_body_bytes, "MIRROR_MAX_BODY_BYTES",
+			    &body, &x.ei);
 	if (rc) {
 		x.endpoint = "read";
 		x.status = errors_status(rc);
@@ -158,7 +99,7 @@ void serve_request(struct worker *w, FCGX_Request *req)
 	buf_init(&head, 4096 + strlen(w->cfg->api_key));
 	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n"
 		   "X-MIRROR-API-KEY: %s\r\nContent-Length: %zu\r\n",
-		   x.status, reason(x.status), x.content_type, w->cfg->api_key,
+		   x.status, fcgi_reason(x.status), x.content_type, w->cfg->api_key,
 		   x.out.len);
 	if (x.allow)
 		buf_printf(&head, "Allow: %s\r\n", x.allow);
