@@ -1,22 +1,33 @@
 #!/usr/bin/env python3
 """make-history.py - the known history behind the integration tests.
 
-Writes tests/data/history.om (OpenMetrics for `promtool tsdb
-create-blocks-from openmetrics`) and, from the same rules, the expected
-answer of every successful metric case (tests/data/cases/metric-*.json).
+The history itself is written by metrics-generator from
+tests/data/history.json (the 15 s series) and tests/data/history-dense.json
+(the 1 s series); the integration tests run `metrics-generator backfill` at
+run time (tests/integration/lib.sh, make_history).  This script holds an
+independent MODEL of the same history, series by series, and from it:
+  - checks that the generator's OpenMetrics output is exactly that history
+    (--check-om), and that a backend loaded with it holds exactly that
+    history (--verify);
+  - writes the expected answer of every successful metric case
+    (tests/data/cases/metric-*.json marked "generated_by").
 The expected answers come from an independent reading of the contract
 (the mirror spec, sections 4.1-4.3: selectors, streams, buckets), never
-from the mirror.
+from the mirror and never from the generator.
 Every expected number is checked to be exact: the true (rational) answer
 must be a double, and percentiles must not depend on how the interpolation
 is written.  tests/data/history.md explains each series in prose.
 
 usage:
-  make-history.py                  regenerate history.om and metric-*.json
-  make-history.py --check          exit 1 if the committed files are stale
+  make-history.py                  regenerate the generated metric-*.json
+  make-history.py --check          exit 1 if the committed cases are stale
+  make-history.py --check-om FILE  compare an OpenMetrics file written by
+                                   `metrics-generator backfill` (both
+                                   configurations, one "# EOF") with the
+                                   model, sample by sample, exactly
   make-history.py --verify URL     compare the history and the simple
                                    aggregates with a live Prometheus API
-                                   (a backend loaded with history.om)
+                                   (a backend loaded with that file)
 
 Standard library only.
 """
@@ -25,13 +36,13 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import urllib.parse
 import urllib.request
 from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HISTORY = os.path.join(HERE, "history.om")
 CASES = os.path.join(HERE, "cases")
 GENERATED_MARK = "tests/data/make-history.py"
 
@@ -67,14 +78,13 @@ class Series:
 
 
 class Family:
-    """An OpenMetrics family: name, type, and its series in output order."""
+    """An OpenMetrics family: name, type (as metrics-generator writes it in
+    its "# TYPE" line) and its series."""
 
-    def __init__(self, name, ftype, series, interleave=False):
+    def __init__(self, name, ftype, series):
         self.name = name
         self.ftype = ftype
         self.series = series
-        # histograms and summaries list all samples of one timestamp together
-        self.interleave = interleave
 
 
 def rule_gauge(k):
@@ -88,7 +98,7 @@ def rule_rate(k):
 
 
 def build_history():
-    """Every family of the history, in the order history.om lists them."""
+    """Every family of the history (tests/data/history.md, "The series")."""
     fams = []
 
     def every15(values, first=0):
@@ -107,11 +117,12 @@ def build_history():
     ]))
 
     # counter: starts at 1000, grows 15 * rule_rate(k) per 15 s step; resets
-    # to 15 at k = 240 (T0 + 1 h); the sample k = 100 is missing.
+    # to 0 at k = 240 (T0 + 1 h: the sample there is 0) and grows again from
+    # k = 241; the sample k = 100 is missing (its increase shows at k = 101).
     values, c = [], 1000.0
     for k in range(481):
         if k == 240:
-            c = 15.0 * rule_rate(k)
+            c = 0.0
         elif k > 0:
             c += 15.0 * rule_rate(k)
         if k != 100:
@@ -174,23 +185,30 @@ def build_history():
                [("instance", i), ("job", j), ("env", e)], every15([v] * 3))
         for i, j, e, v in ups]))
 
-    fams.append(Family("mirror_test_latency_seconds", "summary", [
+    # a summary's _count and _sum; metrics-generator has no summary type, so
+    # they are two gauge families (a backfilled Prometheus keeps no type
+    # anyway: counters are recognised by name)
+    fams.append(Family("mirror_test_latency_seconds_count", "gauge", [
         Series("mirror_test_latency_seconds_count", [("job", "demo")],
-               every15([15.0, 30.0, 45.0])),
+               every15([15.0, 30.0, 45.0]))]))
+    fams.append(Family("mirror_test_latency_seconds_sum", "gauge", [
         Series("mirror_test_latency_seconds_sum", [("job", "demo")],
-               every15([7.5, 15.0, 22.5])),
-    ], interleave=True))
+               every15([7.5, 15.0, 22.5]))]))
 
+    # a histogram with the bound 1 (written "1", the shortest form) and one
+    # observation per tick: 0.5, 1.5, 1 (equal to the bound: counted in it)
+    observed = [0.5, 1.5, 1.0]
+    buckets = [(1.0, "1"), (INF, "+Inf")]
     fams.append(Family("mirror_test_size_bytes", "histogram", [
-        Series("mirror_test_size_bytes_bucket", [("job", "demo"), ("le", "1.0")],
-               every15([1.0, 2.0, 3.0])),
-        Series("mirror_test_size_bytes_bucket", [("job", "demo"), ("le", "+Inf")],
-               every15([2.0, 4.0, 6.0])),
+        Series("mirror_test_size_bytes_bucket", [("job", "demo"), ("le", text)],
+               every15([float(sum(1 for o in observed[:i + 1] if o <= bound))
+                        for i in range(len(observed))]))
+        for bound, text in buckets] + [
         Series("mirror_test_size_bytes_count", [("job", "demo")],
-               every15([2.0, 4.0, 6.0])),
+               every15([float(i + 1) for i in range(len(observed))])),
         Series("mirror_test_size_bytes_sum", [("job", "demo")],
-               every15([1.5, 3.0, 4.5])),
-    ], interleave=True))
+               every15([sum(observed[:i + 1]) for i in range(len(observed))])),
+    ]))
 
     dense = Series("mirror_test_dense", [("job", "demo")],
                    [(T0 + i, float(i)) for i in range(14400)])
@@ -217,34 +235,148 @@ def escape_om(v):
     return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def fmt_om_value(v):
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    if v == int(v):
-        return str(int(v))
-    return repr(v)
+# ---------------------------------------------------------------------------
+# --check-om: is what metrics-generator wrote exactly this history?
+# ---------------------------------------------------------------------------
+
+OM_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+OM_SAMPLE = re.compile(r"(%s)(?:\{(.*)\})? (\S+) (\S+)\Z" % OM_NAME)
+OM_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\.)*)"')
+OM_ESCAPES = {"\\": "\\", '"': '"', "n": "\n"}
+# the sample names a family of each type may hold (OpenMetrics)
+OM_SUFFIXES = {"gauge": ("",), "counter": ("_total", "_created"),
+               "histogram": ("_bucket", "_count", "_sum", "_created")}
 
 
-def render_history():
-    """history.om as a string."""
-    out = []
-    for fam in FAMILIES:
-        out.append("# TYPE %s %s\n" % (fam.name, fam.ftype))
-        if fam.interleave:
-            times = sorted({t for s in fam.series for t, _ in s.samples})
-            for t in times:
-                for s in fam.series:
-                    for ts, v in s.samples:
-                        if ts == t:
-                            out.append("%s %s %d\n" % (s.selector(), fmt_om_value(v), t))
+class OmError(Exception):
+    pass
+
+
+def om_unescape(text):
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\":
+            if i + 1 >= len(text) or text[i + 1] not in OM_ESCAPES:
+                raise OmError("bad escape in label value %r" % text)
+            out.append(OM_ESCAPES[text[i + 1]])
+            i += 2
         else:
-            for s in fam.series:
-                for t, v in s.samples:
-                    out.append("%s %s %d\n" % (s.selector(), fmt_om_value(v), t))
-    out.append("# EOF\n")
+            out.append(text[i])
+            i += 1
     return "".join(out)
+
+
+def om_labels(text):
+    """The labels of a sample line, "a=\"x\",b=\"y\"", as a dict."""
+    labels, pos = {}, 0
+    while pos < len(text):
+        m = OM_LABEL.match(text, pos)
+        if not m:
+            raise OmError("cannot read the labels {%s}" % text)
+        if m.group(1) in labels:
+            raise OmError("label %s twice in {%s}" % (m.group(1), text))
+        labels[m.group(1)] = om_unescape(m.group(2))
+        pos = m.end()
+        if pos < len(text):
+            if text[pos] != ",":
+                raise OmError("cannot read the labels {%s}" % text)
+            pos += 1
+    return labels
+
+
+def om_number(text):
+    special = {"NaN": NAN, "+Inf": INF, "-Inf": -INF}
+    if text in special:
+        return special[text]
+    if not re.fullmatch(r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?", text):
+        raise OmError("not a number: %r" % text)
+    return float(text)
+
+
+def read_om(path):
+    """An OpenMetrics file as ({family: type}, {(name, labels): [(t, v)]}).
+    Raises OmError where the file is not what promtool expects."""
+    types, series, fam = {}, {}, None
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    if lines[-1] != "":
+        raise OmError("%s: the last line does not end with a newline" % path)
+    lines.pop()
+    if not lines or lines[-1] != "# EOF" or lines.count("# EOF") != 1:
+        raise OmError('%s: the file must end with one "# EOF" line' % path)
+    for n, line in enumerate(lines[:-1], 1):
+        try:
+            if line.startswith("# TYPE "):
+                parts = line.split(" ")
+                if len(parts) != 4 or parts[3] not in OM_SUFFIXES:
+                    raise OmError("bad TYPE line")
+                if parts[2] in types:
+                    raise OmError("family %s appears twice" % parts[2])
+                fam = parts[2]
+                types[fam] = parts[3]
+                continue
+            if line.startswith("# HELP ") or line.startswith("# UNIT "):
+                if line.split(" ")[2] != fam:
+                    raise OmError("HELP or UNIT outside its family")
+                continue
+            m = OM_SAMPLE.match(line)
+            if not m:
+                raise OmError("not a sample line")
+            name, labels, value, ts = m.groups()
+            if fam is None or not any(name == fam + sfx
+                                      for sfx in OM_SUFFIXES[types[fam]]):
+                raise OmError("sample %s outside its family" % name)
+            key = (name, frozenset(om_labels(labels or "").items()))
+            samples = series.setdefault(key, [])
+            t = Fraction(ts)
+            if samples and t <= samples[-1][0]:
+                raise OmError("timestamps of %s do not increase" % name)
+            samples.append((t, om_number(value)))
+        except (OmError, ValueError) as e:
+            raise OmError("%s:%d: %s: %s" % (path, n, e, line[:120]))
+    return types, series
+
+
+def series_text(name, labels):
+    return "%s{%s}" % (name, ",".join('%s="%s"' % (k, escape_om(v))
+                                       for k, v in sorted(labels)))
+
+
+def check_om(path):
+    """Compare the file with the model: the same families with the same
+    types, the same series, and in each the same samples (timestamp and
+    value, exactly).  Returns the list of differences."""
+    try:
+        types, have = read_om(path)
+    except (OSError, OmError) as e:
+        return [str(e)]
+    diffs = []
+    want_types = {f.name: f.ftype for f in FAMILIES}
+    for name in sorted(set(want_types) | set(types)):
+        if want_types.get(name) != types.get(name):
+            diffs.append("family %s: type %s in the file, %s in the model"
+                         % (name, types.get(name), want_types.get(name)))
+    want = {(s.name, frozenset(s.labels.items())): s.samples for s in ALL_SERIES}
+    for key in sorted(set(want) | set(have), key=lambda k: series_text(*k)):
+        sel = series_text(*key)
+        if key not in have:
+            diffs.append("%s: not in the file" % sel)
+            continue
+        if key not in want:
+            diffs.append("%s: not in the model (%d samples)" % (sel, len(have[key])))
+            continue
+        w, h = want[key], have[key]
+        for i, (a, b) in enumerate(zip(h, w)):
+            if a[0] != b[0] or not same_value(a[1], b[1]):
+                diffs.append("%s: sample %d is %r at T0%+gs in the file, %r at "
+                             "T0%+ds in the model" % (sel, i, a[1], float(a[0]) - T0,
+                                                      b[1], b[0] - T0))
+                break
+        else:
+            if len(h) != len(w):
+                diffs.append("%s: %d samples in the file, %d in the model"
+                             % (sel, len(h), len(w)))
+    return diffs
 
 
 # ---------------------------------------------------------------------------
@@ -829,7 +961,7 @@ def dump(obj, indent=0):
 
 def generated_files():
     """{path: content} of everything this script owns."""
-    files = {HISTORY: render_history()}
+    files = {}
     for spec in case_specs():
         name, case = build_case(spec)
         files[os.path.join(CASES, name + ".json")] = dump(case) + "\n"
@@ -934,8 +1066,21 @@ def verify(base):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--check-om", metavar="FILE")
     ap.add_argument("--verify", metavar="URL")
     args = ap.parse_args()
+    if args.check_om:
+        diffs = check_om(args.check_om)
+        for d in diffs[:40]:
+            print("DIFF " + d)
+        if len(diffs) > 40:
+            print("... and %d more" % (len(diffs) - 40))
+        if diffs:
+            print("%s: %d differences from the model" % (args.check_om, len(diffs)))
+            return 1
+        print("%s: %d series, %d samples, exactly as modelled"
+              % (args.check_om, len(ALL_SERIES), sum(len(s.samples) for s in ALL_SERIES)))
+        return 0
     if args.verify:
         diffs = verify(args.verify)
         for d in diffs:
@@ -956,7 +1101,7 @@ def main():
     for p, c in files.items():
         with open(p, "w", encoding="utf-8") as f:
             f.write(c)
-    print("wrote %s and %d cases" % (os.path.relpath(HISTORY, HERE), len(files) - 1))
+    print("wrote %d cases" % len(files))
     return 0
 
 

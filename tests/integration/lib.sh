@@ -3,8 +3,10 @@
 # under $WORK, and is stopped by stop_all by PID (TERM, bounded wait, KILL).
 #
 # The caller sets WORK (a fresh directory it owns) before calling anything
-# and, for start_pool, MIRROR_BIN.  Each start_* function documents the
-# variables it sets.  POSIX sh (plus "local"); needs python3, curl, nginx,
+# and, for start_pool, MIRROR_BIN; for make_history (the test data, written
+# by metrics-generator) and start_generator_serve, GENERATOR_BIN.  Each
+# start_* function documents the variables it sets.  POSIX sh (plus
+# "local"); needs python3, curl, nginx,
 # openssl, prometheus, promtool, victoria-metrics, spawn-fcgi, multiwatch.
 # shellcheck shell=sh disable=SC3043,SC2034
 # (SC3043: dash, bash and busybox sh have "local"; SC2034: the variables the
@@ -197,6 +199,47 @@ except Exception:
 	done
 }
 
+# The window of the known history (tests/data/history.md): T0 =
+# 2026-01-01T00:00:00Z to the last sample of mirror_test_dense, T0+14399 s.
+HISTORY_FROM=1767225600
+HISTORY_TO=1767239999
+
+# make_history: write the known history to $WORK/history.om with
+# `$GENERATOR_BIN backfill` over the window, from the configurations in
+# tests/data (history.json: the 15 s series; history-dense.json: the 1 s
+# series; one "# EOF" at the end), and check it sample by sample against
+# the model in tests/data/make-history.py.  Dies when the generator fails
+# or writes anything else.  Needs GENERATOR_BIN and SRCDIR.  Sets
+# HISTORY_OM.
+make_history() {
+	local data="$SRCDIR/tests/data" cfg part st
+	if [ ! -f "${GENERATOR_BIN:-}" ] || [ ! -x "$GENERATOR_BIN" ]; then
+		lib_die "GENERATOR_BIN is not an executable metrics-generator: ${GENERATOR_BIN:-unset} (it writes the test data)"
+	fi
+	HISTORY_OM="$WORK/history.om"
+	: > "$HISTORY_OM"
+	for cfg in history history-dense; do
+		part="$WORK/$cfg.part.om"
+		st=0
+		"$GENERATOR_BIN" backfill "$data/$cfg.json" \
+			--from "$HISTORY_FROM" --to "$HISTORY_TO" \
+			> "$part" 2> "$WORK/backfill-$cfg.log" || st=$?
+		if [ "$st" -ne 0 ]; then
+			show_log "backfill-$cfg"
+			lib_die "metrics-generator backfill tests/data/$cfg.json exited $st"
+		fi
+		[ "$(tail -n 1 "$part")" = "# EOF" ] ||
+			lib_die "metrics-generator backfill tests/data/$cfg.json: the output does not end with # EOF"
+		sed '$d' "$part" >> "$HISTORY_OM"
+		rm -f "$part"
+	done
+	echo "# EOF" >> "$HISTORY_OM"
+	if ! python3 "$data/make-history.py" --check-om "$HISTORY_OM" > "$WORK/check-om.log" 2>&1; then
+		cat "$WORK/check-om.log" >&2
+		lib_die "the generator's history differs from the model in tests/data/make-history.py"
+	fi
+}
+
 # make_blocks OM_FILE DATA_DIR: backfill Prometheus TSDB blocks.
 make_blocks() {
 	mkdir -p "$2"
@@ -281,7 +324,7 @@ load_victoria() {
 	esac
 	curl -sS -o /dev/null "${VM_URL}internal/force_flush" || true
 	wait_value "$VM_URL" 'count_over_time({__name__="mirror_test_dense"}[14400s])' \
-		1767239999 14400 "$VM_PID" || lib_die "VictoriaMetrics does not show the imported data"
+		"$HISTORY_TO" 14400 "$VM_PID" || lib_die "VictoriaMetrics does not show the imported data"
 }
 
 # nginx_conf DIR INCLUDE: write DIR/nginx.conf, a minimal main configuration
@@ -537,7 +580,7 @@ start_nginx() {
 	lib_die "nginx (the mirror's front) did not start"
 }
 
-# ---- metrics-generator (test-generator.sh) ----------------------------------
+# ---- metrics-generator (test-generator.sh, tools/demo) -----------------------
 
 # start_prometheus_with NAME YML DATA_DIR [ARG...]: Prometheus with the
 # configuration file YML (written by the caller), its TSDB in DATA_DIR and

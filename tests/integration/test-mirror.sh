@@ -2,7 +2,9 @@
 # test-mirror.sh - end-to-end test of prometheus-mirror as it runs in
 # production: nginx (contrib/nginx/prometheus-mirror.conf) in front of a
 # spawn-fcgi + multiwatch pool, against a real Prometheus and a real
-# VictoriaMetrics holding tests/data/history.om, plus upstreams that demand
+# VictoriaMetrics holding the known history (written at run time by
+# metrics-generator from tests/data/history*.json and checked against the
+# model in tests/data/make-history.py), plus upstreams that demand
 # credentials, redirect, answer garbage or never answer.  Runs every case of
 # tests/data/cases (tests/integration/run-cases.py) and stops every process
 # it started, by PID, whatever happens.  Once the pool has stopped (its
@@ -12,6 +14,9 @@
 # Environment:
 #   MIRROR_BIN           the responder to test (required; exit 77 = SKIP
 #                        when unset or not executable)
+#   GENERATOR_BIN        the metrics-generator that writes the history
+#                        (default: metrics-generator next to MIRROR_BIN;
+#                        the run fails when it is not there)
 #   MIRROR_CASES         run only these cases (names, space separated)
 #   MIRROR_SKIP_VICTORIA set to 1 to skip the VictoriaMetrics run
 #   MIRROR_KEEP_WORK     set to 1 to keep the work directory after a failure
@@ -31,6 +36,7 @@ case "$MIRROR_BIN" in
 /*) ;;
 *) MIRROR_BIN="$(pwd)/$MIRROR_BIN" ;;
 esac
+: "${GENERATOR_BIN:=$(dirname "$MIRROR_BIN")/metrics-generator}"
 for tool in prometheus promtool victoria-metrics spawn-fcgi multiwatch nginx \
 	curl python3 openssl; do
 	if ! command -v "$tool" > /dev/null 2>&1; then
@@ -104,12 +110,14 @@ trap 'exit 143' TERM
 started=$(date +%s)
 lib_log "work directory $WORK"
 
-make_blocks "$DATA/history.om" "$WORK/prometheus-data"
+make_history
+lib_log "history by $GENERATOR_BIN: $(cat "$WORK/check-om.log")"
+make_blocks "$HISTORY_OM" "$WORK/prometheus-data"
 start_prometheus "$WORK/prometheus-data"
 lib_log "Prometheus at $PROM_URL (pid $PROM_PID)"
 if [ "${MIRROR_SKIP_VICTORIA:-}" != 1 ]; then
 	start_victoria
-	load_victoria "$DATA/history.om"
+	load_victoria "$HISTORY_OM"
 	lib_log "VictoriaMetrics at $VM_URL (pid $VM_PID)"
 fi
 start_fronts
@@ -130,7 +138,7 @@ fi
 # failing case points at the mirror, not at the harness.
 if ! python3 "$DATA/make-history.py" --verify "$PROM_URL" > "$WORK/verify.log" 2>&1; then
 	cat "$WORK/verify.log" >&2
-	lib_die "Prometheus does not hold tests/data/history.om as expected"
+	lib_die "Prometheus does not hold the known history as expected"
 fi
 set -- --base-url "$FRONT_URL" --api-key test-key \
 	--var "PROM_URL=$PROM_URL" --var "PROM_HOST=127.0.0.1" --var "PROM_PORT=$PROM_PORT" \

@@ -4,18 +4,19 @@
 # multiwatch's graceful signal, and SIGTERM finish the request in hand and
 # exit 0), the MIRROR_* caps, and the log lines (the web server's request id,
 # never a secret). Real nginx, spawn-fcgi and multiwatch, a real Prometheus on
-# the known history; everything on loopback, stopped by PID.
+# the known history (written by GENERATOR_BIN, default: metrics-generator next
+# to MIRROR_BIN); everything on loopback, stopped by PID.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$here/../.." && pwd)
-DATA="$SRCDIR/tests/data"
 PATH="$PATH:/usr/sbin:/sbin"
 
 if [ -z "${MIRROR_BIN:-}" ] || [ ! -x "$MIRROR_BIN" ]; then
 	echo "SKIP: MIRROR_BIN is not set to an executable prometheus-mirror" >&2
 	exit 77
 fi
+: "${GENERATOR_BIN:=$(dirname "$MIRROR_BIN")/metrics-generator}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mirror-op.XXXXXX")
 . "$here/lib.sh"
@@ -80,7 +81,8 @@ check "without a FastCGI socket it exits 1" test "$st" -eq 1
 check "and says how to start it" contains "$WORK/nosock.out" "spawn-fcgi"
 
 # --- the upstreams ----------------------------------------------------------
-make_blocks "$DATA/history.om" "$WORK/prometheus-data"
+make_history
+make_blocks "$HISTORY_OM" "$WORK/prometheus-data"
 start_prometheus "$WORK/prometheus-data"
 start_fronts
 start_hang

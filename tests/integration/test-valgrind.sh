@@ -3,12 +3,13 @@
 # of one worker running under valgrind (memcheck, full leak check), against
 # the real Prometheus. The worker is then stopped the way multiwatch stops it
 # (its graceful signal), and the run fails on any memcheck error or any
-# definite or indirect leak. Needs a build without sanitizers (MIRROR_BIN).
+# definite or indirect leak. Needs a build without sanitizers (MIRROR_BIN);
+# the history is written by GENERATOR_BIN (default: metrics-generator next
+# to MIRROR_BIN).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$here/../.." && pwd)
-DATA="$SRCDIR/tests/data"
 PATH="$PATH:/usr/sbin:/sbin"
 
 if [ -z "${MIRROR_BIN:-}" ] || [ ! -x "$MIRROR_BIN" ]; then
@@ -16,6 +17,7 @@ if [ -z "${MIRROR_BIN:-}" ] || [ ! -x "$MIRROR_BIN" ]; then
 	exit 77
 fi
 command -v valgrind > /dev/null 2>&1 || { echo "SKIP: valgrind is not installed" >&2; exit 77; }
+: "${GENERATOR_BIN:=$(dirname "$MIRROR_BIN")/metrics-generator}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mirror-vg.XXXXXX")
 . "$here/lib.sh"
@@ -31,7 +33,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-make_blocks "$DATA/history.om" "$WORK/prometheus-data"
+make_history
+make_blocks "$HISTORY_OM" "$WORK/prometheus-data"
 start_prometheus "$WORK/prometheus-data"
 start_fronts
 start_hang
