@@ -53,16 +53,20 @@ static size_t reduce_mean(const struct bucket *b, double *out)
 	return used;
 }
 
-static size_t reduce_min(const struct bucket *b, double *out)
+/* extreme: the smallest (want_max 0) or largest counted value. The stream
+ * holds no NaN (the NaN rules ran before), so the comparisons are total. */
+static size_t extreme(const struct bucket *b, double *out, int want_max)
 {
 	size_t i, used = 0;
 	double v = 0.0;
 
 	for (i = 0; i < b->n; i++) {
+		double x = b->p[i].v;
+
 		if (!counts(b, i))
 			continue;
-		if (!used || b->p[i].v < v)
-			v = b->p[i].v;
+		if (!used || (want_max ? x > v : x < v))
+			v = x;
 		used++;
 	}
 	if (used)
@@ -70,21 +74,14 @@ static size_t reduce_min(const struct bucket *b, double *out)
 	return used;
 }
 
+static size_t reduce_min(const struct bucket *b, double *out)
+{
+	return extreme(b, out, 0);
+}
+
 static size_t reduce_max(const struct bucket *b, double *out)
 {
-	size_t i, used = 0;
-	double v = 0.0;
-
-	for (i = 0; i < b->n; i++) {
-		if (!counts(b, i))
-			continue;
-		if (!used || b->p[i].v > v)
-			v = b->p[i].v;
-		used++;
-	}
-	if (used)
-		*out = v;
-	return used;
+	return extreme(b, out, 1);
 }
 
 /* reduce_sum: a counter's SUM is its increase inside the bucket, so the

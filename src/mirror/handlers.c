@@ -252,10 +252,9 @@ enum err handle_field_values(struct worker *w, struct exchange *x)
 		/* a free expression has no values to offer */
 	} else if (strcmp(field, "__counter__") == 0 || strcmp(field, "__gauge__") == 0) {
 		rc = metric_names(w, &req, m, range, field[2] == 'c', &values, &x->ei);
-	} else if (!promql_label_name_ok(field)) {
-		rc = err_set(&x->ei, ERR_BAD_REQUEST,
-			     "query.field.fieldName: not a valid label name");
 	} else {
+		/* request.c admitted only a label name; prom.c checks it again
+		 * where it enters the URL path */
 		rc = prom_label_values(w->up, &req.conn, field, m, range, &values, &x->ei);
 	}
 	if (rc)

@@ -23,6 +23,25 @@ BASIC_PASSWORD=basic-secret
 BEARER_TOKEN=bearer-secret
 TENANT_ID=tenant-1
 
+# lib_work PREFIX: a fresh work directory in WORK, removed on exit after
+# stop_all has stopped everything the script started (by PID); INT and TERM
+# end the script through the same path. For scripts with nothing else to
+# clean up (test-mirror.sh has its own, with the pool-log check).
+lib_work() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	trap lib_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+lib_cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	stop_all
+	rm -rf "$WORK"
+	exit "$rc"
+}
+
 lib_log() {
 	printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }

@@ -18,19 +18,8 @@ if [ -z "${MIRROR_BIN:-}" ] || [ ! -x "$MIRROR_BIN" ]; then
 fi
 : "${GENERATOR_BIN:=$(dirname "$MIRROR_BIN")/metrics-generator}"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mirror-op.XXXXXX")
 . "$here/lib.sh"
-
-cleanup() {
-	rc=$?
-	trap - EXIT INT TERM
-	stop_all
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+lib_work mirror-op
 
 passed=0
 failed=0

@@ -19,19 +19,8 @@ fi
 command -v valgrind > /dev/null 2>&1 || { echo "SKIP: valgrind is not installed" >&2; exit 77; }
 : "${GENERATOR_BIN:=$(dirname "$MIRROR_BIN")/metrics-generator}"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mirror-vg.XXXXXX")
 . "$here/lib.sh"
-
-cleanup() {
-	rc=$?
-	trap - EXIT INT TERM
-	stop_all
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+lib_work mirror-vg
 
 make_history
 make_blocks "$HISTORY_OM" "$WORK/prometheus-data"
