@@ -44,6 +44,7 @@
 #include "generator/gserve.h"
 #include "generator/remote.h"
 #include "generator/rwclient.h"
+#include "generator/rwsign.h"
 
 #define PROG "metrics-generator"
 
@@ -67,6 +68,8 @@ struct cli {
 	const char *headers[MAX_HEADERS + 1];  /* --header lines, NULL-ended */
 	size_t n_headers;
 	long timeout_ms;
+	int sigv4;                   /* sign for Amazon Managed Prometheus */
+	const char *sigv4_region, *sigv4_role_arn, *sigv4_external_id;
 };
 
 static volatile sig_atomic_t stopping;
@@ -154,6 +157,7 @@ static int run_remote(const struct gconfig *cfg, const struct cli *o)
 {
 	struct remote_opts ro;
 	struct rwclient_opts copts;
+	struct rwsign sign;
 	struct errinfo ei;
 	enum err rc;
 	int status = 0;
@@ -173,9 +177,21 @@ static int run_remote(const struct gconfig *cfg, const struct cli *o)
 		ro.start_ms = cfg->start_ms;
 	else
 		ro.start_ms = o->live ? default_start(cfg) : o->from_ms;
+	memset(&sign, 0, sizeof(sign));
+	if (o->sigv4) {
+		rc = rwsign_init(&sign, o->url, o->sigv4_region, o->sigv4_role_arn,
+				 o->sigv4_external_id, o->timeout_ms, &ei);
+		if (rc) {
+			fprintf(stderr, PROG " remote-write: %s\n", ei.details);
+			return rc == ERR_BAD_REQUEST ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+		copts.sign = rwsign_hook;
+		copts.sign_arg = &sign;
+	}
 	catch_stop(0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, PROG ": cannot initialise libcurl\n");
+		rwsign_free(&sign);
 		return EXIT_RUNTIME;
 	}
 	rc = remote_run(cfg, &ro, &stopping, &ei);
@@ -184,6 +200,7 @@ static int run_remote(const struct gconfig *cfg, const struct cli *o)
 			fprintf(stderr, PROG ": %s\n", ei.details);
 		status = EXIT_RUNTIME;
 	}
+	rwsign_free(&sign);
 	curl_global_cleanup();
 	return status;
 }
@@ -231,7 +248,9 @@ static const struct command {
 	  "or on --listen." },
 	{ "remote-write", C_REMOTE, run_remote,
 	  "remote-write CONFIG --url URL (--from TIME --to TIME | --live)\n"
-	  "         [--batch-size N] [--header 'NAME: VALUE']... [--timeout SECONDS]",
+	  "         [--batch-size N] [--header 'NAME: VALUE']... [--timeout SECONDS]\n"
+	  "         [--sigv4] [--sigv4-region REGION] [--sigv4-role-arn ARN\n"
+	  "         [--sigv4-external-id ID]]",
 	  "push samples to a remote-write endpoint",
 	  "Push the samples to a Prometheus remote-write endpoint: the ticks of\n"
 	  "a window as fast as the receiver takes them, or each tick when it\n"
@@ -247,7 +266,8 @@ static const struct command {
 enum {
 	O_HELP = 'h', O_VERSION = 'V', O_LISTEN = 'l', O_TICK = 't', O_URL = 'u',
 	O_FROM = 'f', O_TO = 'T', O_LIVE = 'L', O_BATCH = 'b', O_HEADER = 'H',
-	O_TIMEOUT = 'o',
+	O_TIMEOUT = 'o', O_SIGV4 = 's', O_SIGV4_REGION = 'r', O_SIGV4_ROLE = 'R',
+	O_SIGV4_EXTERNAL = 'x',
 };
 
 /* One row per option: what it takes, which commands accept it, its help. */
@@ -275,6 +295,14 @@ static const struct opt_row {
 	  "an extra request header (e.g. a tenant id); repeatable" },
 	{ { "timeout", required_argument, NULL, O_TIMEOUT }, C_REMOTE, "SECONDS",
 	  "time allowed for one request (default 30)" },
+	{ { "sigv4", no_argument, NULL, O_SIGV4 }, C_REMOTE, NULL,
+	  "sign for Amazon Managed Prometheus (AWS SigV4, environment credentials)" },
+	{ { "sigv4-region", required_argument, NULL, O_SIGV4_REGION }, C_REMOTE,
+	  "REGION", "signing region (default: the URL's, else eu-west-1)" },
+	{ { "sigv4-role-arn", required_argument, NULL, O_SIGV4_ROLE }, C_REMOTE,
+	  "ARN", "assume this role with STS first (implies --sigv4)" },
+	{ { "sigv4-external-id", required_argument, NULL, O_SIGV4_EXTERNAL },
+	  C_REMOTE, "ID", "the ExternalId of that AssumeRole" },
 	{ { "help", no_argument, NULL, O_HELP }, C_ALL, NULL,
 	  "show this text and exit" },
 	{ { "version", no_argument, NULL, O_VERSION }, C_ALL, NULL,
@@ -391,6 +419,10 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 			}
 			o->headers[o->n_headers++] = optarg;
 			break;
+		case O_SIGV4: o->sigv4 = 1; break;
+		case O_SIGV4_REGION: o->sigv4 = 1; o->sigv4_region = optarg; break;
+		case O_SIGV4_ROLE: o->sigv4 = 1; o->sigv4_role_arn = optarg; break;
+		case O_SIGV4_EXTERNAL: o->sigv4_external_id = optarg; break;
 		case O_TIMEOUT: {
 			long long secs;
 
@@ -431,6 +463,8 @@ static const char *check_args(const struct command *cmd, const struct cli *o)
 		return "--from and --to are required";
 	if (window && o->from_ms > o->to_ms)
 		return "--from is after --to";
+	if (o->sigv4_external_id && !o->sigv4_role_arn)
+		return "--sigv4-external-id needs --sigv4-role-arn";
 	return NULL;
 }
 

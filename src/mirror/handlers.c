@@ -48,10 +48,10 @@ static enum err begin(struct worker *w, struct exchange *x, enum endpoint ep,
 			   &x->ei);
 	if (rc)
 		return rc;
-	if (req->conn.aws)
-		return err_set(&x->ei, ERR_BAD_REQUEST,
-			       "connectionDetails.aws: AWS SigV4 signing is not "
-			       "supported by this version of prometheus-mirror yet");
+	/* Test Connection checks that credentials can be obtained now, so it
+	 * never takes them from the cache (spec 3.1) */
+	if (req->conn.aws && ep == EP_CONNECTION)
+		req->conn.aws->fresh = 1;
 	return upstream_allowed(w->up, req->conn.url, &x->ei);
 }
 

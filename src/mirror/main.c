@@ -61,7 +61,13 @@ static void usage(FILE *f)
 		"  MIRROR_MAX_BODY_BYTES      request body cap (1048576)\n"
 		"  MIRROR_MAX_TIMEOUT_SECONDS cap on any upstream timeout (300)\n"
 		"  MIRROR_MAX_POINTS          cap on points in one answer (1000000)\n"
-		"  MIRROR_LOG_LEVEL           error, warn, info or debug (info)\n");
+		"  MIRROR_LOG_LEVEL           error, warn, info or debug (info)\n"
+		"\n"
+		"AWS Managed Prometheus (connectionDetails.aws without keys) uses the\n"
+		"workers' AWS environment: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,\n"
+		"AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, ECS (AWS_CONTAINER_CREDENTIALS_*),\n"
+		"EC2 metadata (AWS_EC2_METADATA_DISABLED=true to skip it);\n"
+		"AWS_ENDPOINT_URL_STS replaces the regional STS endpoint.\n");
 }
 
 int main(int argc, char **argv)

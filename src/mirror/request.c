@@ -6,11 +6,14 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include "common/jsonw.h"
 #include "mirror/promql.h"
@@ -754,18 +757,144 @@ static enum err parse_tls(const json_t *cd, long max_timeout_s,
 	return dup_str(ca, &c->ca_file, ei);
 }
 
-/* aws: only its shape is checked here; the signer reads its fields. */
+/* ------------------------------------------------------------------ */
+/* connectionDetails.aws                                                */
+
+#define AWS_WHERE CD ".aws"
+#define DEFAULT_REGION "eu-west-1"
+
+/* charset_ok: 1 when s has min..max bytes, each a letter, a digit or one
+ * of extra. */
+static int charset_ok(const char *s, size_t min, size_t max, const char *extra)
+{
+	size_t n = strlen(s), i;
+
+	if (n < min || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!is_digit(ch) && !((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') &&
+		    !(ch && strchr(extra, ch)))
+			return 0;
+	}
+	return 1;
+}
+
+/* One text field of the aws block: its name, the characters and lengths
+ * AWS allows (the region also goes into the STS host name, the key id and
+ * token into headers), and where it goes. */
+struct aws_field {
+	const char *name;
+	size_t min, max;
+	const char *extra;      /* allowed besides letters and digits; NULL:
+				 * any byte but control bytes */
+	const char *rule;       /* said when the value breaks it */
+	size_t offset;          /* of the char * in struct conn_aws */
+};
+
+static const struct aws_field aws_fields[] = {
+	{ .name = "region_name", .min = 1, .max = 32, .extra = "-",
+	  .rule = "a region such as eu-west-1",
+	  .offset = offsetof(struct conn_aws, region) },
+	{ .name = "aws_access_key_id", .min = 1, .max = 128, .extra = "",
+	  .rule = "letters and digits, at most 128",
+	  .offset = offsetof(struct conn_aws, key_id) },
+	{ .name = "aws_secret_access_key", .min = 1, .max = 1024, .extra = NULL,
+	  .rule = "1 to 1024 characters, no control characters",
+	  .offset = offsetof(struct conn_aws, secret) },
+	{ .name = "aws_session_token", .min = 1, .max = 16384, .extra = NULL,
+	  .rule = "1 to 16384 characters, no control characters",
+	  .offset = offsetof(struct conn_aws, token) },
+	{ .name = "role_arn", .min = 20, .max = 2048, .extra = ":/+=,.@_-",
+	  .rule = "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+	  .offset = offsetof(struct conn_aws, role_arn) },
+	{ .name = "external_id", .min = 2, .max = 1224, .extra = "+=,.@:/_-",
+	  .rule = "2 to 1224 of letters, digits and +=,.@:/-_",
+	  .offset = offsetof(struct conn_aws, external_id) },
+	{ .name = "role_session_name", .min = 2, .max = 64, .extra = "+=,.@_-",
+	  .rule = "2 to 64 of letters, digits and +=,.@-_",
+	  .offset = offsetof(struct conn_aws, session_name) },
+};
+
+/* aws_text: reads one aws_fields row of o into a. An empty string counts
+ * as absent (forms send "" for fields left blank). */
+static enum err aws_text(const json_t *o, const struct aws_field *f,
+			 struct conn_aws *a, struct errinfo *ei)
+{
+	const char *s = NULL;
+	char **to = (char **)(void *)((char *)a + f->offset);
+	enum err rc;
+
+	rc = get_string(o, AWS_WHERE, f->name, 0, &s, ei);
+	if (rc || !s || !*s)
+		return rc;
+	if (f->extra ? !charset_ok(s, f->min, f->max, f->extra)
+		     : (has_control(s) || strlen(s) < f->min || strlen(s) > f->max))
+		return bad(ei, AWS_WHERE, f->name, "expected %s", f->rule);
+	if (f->offset == offsetof(struct conn_aws, role_arn) &&
+	    strncmp(s, "arn:", 4) != 0)
+		return bad(ei, AWS_WHERE, f->name, "expected %s", f->rule);
+	return dup_str(s, to, ei);
+}
+
+/* aws_free: wipes and frees an aws block; NULL is fine. */
+static void aws_free(struct conn_aws *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < sizeof(aws_fields) / sizeof(aws_fields[0]); i++) {
+		char **p = (char **)(void *)((char *)a + aws_fields[i].offset);
+
+		if (*p)
+			OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+	}
+	creds_clear(&a->live);
+	free(a);
+}
+
+/* aws: every field checked; the region resolved (spec 3.1). */
 static enum err parse_aws(const json_t *cd, long max_timeout_s,
 			  struct conn *c, struct errinfo *ei)
 {
+	struct conn_aws *a;
 	json_t *o = NULL;
+	char region[40];
+	int64_t duration = CREDS_DEFAULT_DURATION_S;
+	int has_duration = 0;
+	size_t i;
 	enum err rc;
 
 	(void)max_timeout_s;
 	rc = get_object(cd, CD, "aws", 0, &o, ei);
 	if (rc || !o)
 		return rc;
-	c->aws = json_incref(o);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return nomem(ei);
+	for (i = 0; !rc && i < sizeof(aws_fields) / sizeof(aws_fields[0]); i++)
+		rc = aws_text(o, &aws_fields[i], a, ei);
+	if (!rc)
+		rc = get_int(o, AWS_WHERE, "token_expiry_seconds", 900, 43200,
+			     &has_duration, &duration, ei);
+	if (!rc && !a->key_id != !a->secret)
+		rc = bad(ei, AWS_WHERE, NULL, "aws_access_key_id and "
+			 "aws_secret_access_key go together");
+	if (!rc && a->token && !a->key_id)
+		rc = bad(ei, AWS_WHERE, "aws_session_token", "needs "
+			 "aws_access_key_id and aws_secret_access_key");
+	if (!rc && !a->region)
+		rc = dup_str(creds_url_region(c->url, region, sizeof(region))
+			     ? region : DEFAULT_REGION, &a->region, ei);
+	if (rc) {
+		aws_free(a);
+		return rc;
+	}
+	a->duration_s = (long)duration;
+	c->aws = a;
 	return OK;
 }
 
@@ -814,7 +943,7 @@ void conn_free(struct conn *c)
 	}
 	free(c->headers);
 	free(c->ca_file);
-	json_decref(c->aws);
+	aws_free(c->aws);
 	memset(c, 0, sizeof(*c));
 }
 

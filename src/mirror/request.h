@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "aws/creds.h"
 #include "common/err.h"
 #include "mirror/aggregate.h"
 
@@ -28,6 +29,25 @@ struct header {
 	char *value;
 };
 
+/* connectionDetails.aws, checked (spec 3.1). Strings are owned; secret and
+ * token are wiped when the connection is freed. */
+struct conn_aws {
+	char *region;           /* region_name, else the AMP workspace host's,
+				 * else "eu-west-1" */
+	char *key_id;           /* aws_access_key_id, or NULL */
+	char *secret;           /* aws_secret_access_key (with key_id) */
+	char *token;            /* aws_session_token, or NULL */
+	char *role_arn;         /* or NULL */
+	char *external_id;      /* or NULL */
+	char *session_name;     /* role_session_name, or NULL (the default) */
+	long duration_s;        /* token_expiry_seconds, 900..43200 */
+	int fresh;              /* 1 for Test Connection: credentials are
+				 * obtained anew, the cache is not used */
+	struct creds live;      /* what the last upstream call was signed
+				 * with (set by upstream_run); its secrets are
+				 * kept out of every excerpt */
+};
+
 /* connectionDetails, both the current and the legacy form. */
 struct conn {
 	char *url;              /* http(s) base URL, never ending in '/' */
@@ -41,7 +61,7 @@ struct conn {
 	size_t n_headers;
 	int tls_insecure;       /* tls.insecure_skip_verify */
 	char *ca_file;          /* tls.ca_file, or NULL */
-	json_t *aws;            /* the "aws" object (a reference we own), or NULL */
+	struct conn_aws *aws;   /* connectionDetails.aws, or NULL */
 };
 
 enum value_type {

@@ -19,6 +19,11 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "aws/creds.h"
+#include "aws/sigv4.h"
+#include "common/excerpt.h"
+#include "common/log.h"
+#include "common/strlist.h"
 #include "mirror/upstream.h"
 
 /* A built query string may not grow past this; Prometheus servers refuse far
@@ -60,6 +65,7 @@ struct upstream {
 	size_t n_meta_ok;
 	size_t max_reply;         /* ceiling on one reply body */
 	double seconds;           /* time in upstream_run since the last take */
+	struct creds_cache *creds; /* AWS credentials of this worker */
 };
 
 /* The parts of a URL the allowlist and the error texts look at. */
@@ -449,7 +455,8 @@ struct upstream *upstream_new(const char *allowed)
 		goto fail;
 	u->share = curl_share_init();
 	u->multi = curl_multi_init();
-	if (!u->share || !u->multi)
+	u->creds = creds_cache_new(0);
+	if (!u->share || !u->multi || !u->creds)
 		goto fail;
 	if (curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
 	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
@@ -480,6 +487,7 @@ void upstream_free(struct upstream *u)
 		free(u->allow[i].prefix);
 	free(u->allow);
 	free(u->meta_ok);
+	creds_cache_free(u->creds);
 	free(u);
 }
 
@@ -514,43 +522,6 @@ void upstream_call_free(struct upstream_call *call)
 	buf_free(&call->body);
 }
 
-static int unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	       c == '~';
-}
-
-/* encode: appends s percent-encoded (RFC 3986: all but unreserved bytes). */
-static enum err encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t run;
-	char esc[3];
-	enum err rc;
-
-	while (*p) {
-		for (run = 0; p[run] && unreserved(p[run]); run++)
-			;
-		if (run) {
-			rc = buf_append(b, p, run);
-			if (rc)
-				return rc;
-			p += run;
-			continue;
-		}
-		esc[0] = '%';
-		esc[1] = hex[*p >> 4];
-		esc[2] = hex[*p & 15];
-		rc = buf_append(b, esc, 3);
-		if (rc)
-			return rc;
-		p++;
-	}
-	return OK;
-}
-
 enum err upstream_param(struct upstream_call *call, const char *name,
 			const char *value)
 {
@@ -559,11 +530,13 @@ enum err upstream_param(struct upstream_call *call, const char *name,
 	if (call->query.len)
 		rc = buf_append(&call->query, "&", 1);
 	if (!rc)
-		rc = encode(&call->query, name);
+		rc = sigv4_encode(name, strlen(name), &call->query);
 	if (!rc)
 		rc = buf_append(&call->query, "=", 1);
-	if (!rc)
-		rc = encode(&call->query, value ? value : "");
+	/* RFC 3986 unreserved bytes as they are, the rest %XX: Prometheus reads
+	 * it, and it is already SigV4's canonical form */
+	if (!rc && value)
+		rc = sigv4_encode(value, strlen(value), &call->query);
 	return rc;
 }
 
@@ -591,11 +564,6 @@ static void secrets_add(struct secrets *z, const char *s, size_t len)
 		z->longest = len;
 }
 
-static const char *aws_string(const struct conn *c, const char *key)
-{
-	return json_string_value(json_object_get(c->aws, key));
-}
-
 /* secrets_collect: lists conn's secrets in z (free with secrets_free).
  * Returns ERR_NOMEM when the lists cannot be made. */
 static enum err secrets_collect(const struct conn *c, struct secrets *z)
@@ -606,9 +574,9 @@ static enum err secrets_collect(const struct conn *c, struct secrets *z)
 	memset(z, 0, sizeof(*z));
 	if (!c)
 		return OK;
-	if (c->n_headers > ((size_t)-1) / sizeof(*z->len) - 8)
+	if (c->n_headers > ((size_t)-1) / sizeof(*z->len) - 10)
 		return ERR_NOMEM;
-	cap = c->n_headers + 8;
+	cap = c->n_headers + 10;
 	z->s = calloc(cap, sizeof(*z->s));
 	z->len = calloc(cap, sizeof(*z->len));
 	if (!z->s || !z->len)
@@ -621,14 +589,14 @@ static enum err secrets_collect(const struct conn *c, struct secrets *z)
 		if (c->headers[i].value)
 			secrets_add(z, c->headers[i].value,
 				    strlen(c->headers[i].value));
-	if (json_is_object(c->aws)) {
-		const char *k = aws_string(c, "aws_secret_access_key");
-		const char *t = aws_string(c, "aws_session_token");
+	if (c->aws) {
+		const char *const aws[] = { c->aws->secret, c->aws->token,
+					    c->aws->live.secret,
+					    c->aws->live.token };
 
-		if (k)
-			secrets_add(z, k, strlen(k));
-		if (t)
-			secrets_add(z, t, strlen(t));
+		for (i = 0; i < sizeof(aws) / sizeof(aws[0]); i++)
+			if (aws[i])
+				secrets_add(z, aws[i], strlen(aws[i]));
 	}
 	if (c->basic_user && c->basic_pass) {
 		ulen = strlen(c->basic_user);
@@ -665,147 +633,15 @@ static void secrets_free(struct secrets *z)
 	free(z->b64);
 }
 
-/* find: the first occurrence of needle[0..m) in hay[0..n), or NULL. */
-static const char *find(const char *hay, size_t n, const char *needle,
-			size_t m)
-{
-	const char *p = hay, *end;
-
-	if (!m || m > n)
-		return NULL;
-	end = hay + (n - m);
-	while (p <= end) {
-		p = memchr(p, needle[0], (size_t)(end - p) + 1);
-		if (!p)
-			return NULL;
-		if (memcmp(p, needle, m) == 0)
-			return p;
-		p++;
-	}
-	return NULL;
-}
-
-/* utf8_len: the length of the valid UTF-8 sequence at p[0..n), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 void upstream_excerpt_text(const struct conn *conn, const char *s, size_t n,
 			   size_t max, char *out, size_t outsz)
 {
 	struct secrets z;
-	unsigned char *mask = NULL;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t cut, window, i, k, o = 0, room, len;
-	int space = 0;
 
-	if (!outsz)
-		return;
-	out[0] = '\0';
-	if (!s || !n)
-		return;
-	if (outsz < 8)
-		return;
-	room = outsz - 1 - 3;            /* keep room for "..." */
-	cut = n < max ? n : max;
-	if (secrets_collect(conn, &z))
-		goto out;
-	/* Secrets are found in the whole region that can reach into the
-	 * excerpt, a secret that straddles the cut included. */
-	window = cut;
-	if (z.longest && n - cut > 0)
-		window = n - cut < z.longest ? n : cut + z.longest;
-	mask = calloc(window ? window : 1, 1);
-	if (!mask)
-		goto out;
-	for (k = 0; k < z.n; k++) {
-		const char *from = s, *hit;
-
-		while ((size_t)(from - s) < cut &&
-		       (hit = find(from, window - (size_t)(from - s), z.s[k],
-				   z.len[k])) != NULL &&
-		       (size_t)(hit - s) < cut) {
-			memset(mask + (hit - s), 1, z.len[k]);
-			from = hit + 1;
-		}
-	}
-	i = 0;
-	while (i < cut) {
-		if (mask[i]) {
-			if (o + 3 > room)
-				break;
-			memcpy(out + o, "***", 3);
-			o += 3;
-			while (i < window && mask[i])
-				i++;
-			space = 0;
-			continue;
-		}
-		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == ' ') {
-			/* control bytes and runs of blanks become one space,
-			 * none at the start */
-			if (!space && o > 0) {
-				if (o + 1 > room)
-					break;
-				out[o++] = ' ';
-			}
-			space = 1;
-			i++;
-			continue;
-		}
-		space = 0;
-		len = utf8_len(p + i, n - i);
-		if (i + len > cut)
-			break;           /* a character is not split at the cut */
-		for (k = 1; k < len; k++)
-			if (mask[i + k])
-				len = 0;
-		if (!len) {
-			if (o + 1 > room)
-				break;
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		if (o + len > room)
-			break;
-		memcpy(out + o, p + i, len);
-		o += len;
-		i += len;
-	}
-	if (o > 0 && out[o - 1] == ' ')
-		o--;                     /* nor at the end */
-	if (i < n) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-out:
-	free(mask);
+	if (outsz)
+		out[0] = '\0';
+	if (secrets_collect(conn, &z) == OK)
+		excerpt_text(z.s, z.len, z.n, s, n, max, out, outsz);
 	secrets_free(&z);
 }
 
@@ -910,6 +746,35 @@ out:
 	return rc;
 }
 
+/* sign: adds the SigV4 headers (Host, X-Amz-Date, X-Amz-Security-Token,
+ * Authorization) for a GET of url, signed with the credentials upstream_run
+ * obtained for conn. Every line is wiped once curl has its copy. */
+static enum err sign(struct xfer *x, const struct conn *conn, const char *url,
+		     struct errinfo *ei)
+{
+	const struct sigv4_request rq = { .method = "GET", .url = url };
+	struct strlist lines;
+	struct curl_slist *l;
+	size_t i;
+	enum err rc;
+
+	memset(&lines, 0, sizeof(lines));
+	rc = sigv4_sign(&rq, &conn->aws->live, conn->aws->region, "aps",
+			time(NULL), &lines, ei);
+	for (i = 0; !rc && i < lines.n; i++) {
+		l = curl_slist_append(x->headers, lines.v[i]);
+		if (!l)
+			rc = err_set(ei, ERR_NOMEM, "out of memory signing the "
+				     "upstream request");
+		else
+			x->headers = l;
+	}
+	for (i = 0; i < lines.n; i++)
+		OPENSSL_cleanse(lines.v[i], strlen(lines.v[i]));
+	strlist_free(&lines);
+	return rc;
+}
+
 /* xfer_setup: the easy handle of one call with every option of the spec.
  * Returns OK, ERR_BAD_REQUEST for a header that cannot be sent, ERR_NOMEM
  * or ERR_INTERNAL; x is cleaned by the caller in every case. */
@@ -951,6 +816,11 @@ static enum err xfer_setup(struct upstream *u, const struct conn *conn,
 		rc = add_header(x, "Authorization", "Bearer ", conn->bearer);
 		if (rc)
 			goto header_failed;
+	}
+	if (conn->aws) {
+		rc = sign(x, conn, buf_cstr(&url), ei);
+		if (rc)
+			goto out;
 	}
 	for (i = 0; i < conn->n_headers; i++) {
 		const struct header *h = &conn->headers[i];
@@ -1179,21 +1049,16 @@ static enum err drive(struct upstream *u, const struct conn *conn,
 	return OK;
 }
 
-enum err upstream_run(struct upstream *u, const struct conn *conn,
-		      struct upstream_call *calls, size_t n,
-		      struct errinfo *ei)
+/* run_once: performs calls[0..n) in parallel, as upstream_run says. */
+static enum err run_once(struct upstream *u, const struct conn *conn,
+			 struct upstream_call *calls, size_t n,
+			 struct errinfo *ei)
 {
 	struct xfer *xs = NULL;
-	double t0 = now_seconds();
 	size_t i;
 	long status;
 	enum err rc;
 
-	if (ei)
-		ei->upstream_status = 0;
-	rc = upstream_allowed(u, conn->url, ei);
-	if (rc || n == 0)
-		goto out;
 	xs = calloc(n, sizeof(*xs));
 	if (!xs) {
 		rc = err_set(ei, ERR_NOMEM, "out of memory preparing upstream calls");
@@ -1229,6 +1094,100 @@ out:
 	for (i = 0; xs && i < n; i++)
 		xfer_clean(u, &xs[i]);
 	free(xs);
+	return rc;
+}
+
+/* contains: 1 when the body holds the text s. */
+static int contains(const struct buf *body, const char *s)
+{
+	size_t m = strlen(s), i;
+
+	for (i = 0; m && i + m <= body->len; i++)
+		if (body->data[i] == s[0] && memcmp(body->data + i, s, m) == 0)
+			return 1;
+	return 0;
+}
+
+/* token_expired: 1 when one of calls got the 403 with which AMP refuses a
+ * session token that has expired. */
+static int token_expired(const struct upstream_call *calls, size_t n)
+{
+	static const char *const says[] = {
+		"security token included in the request is expired",
+		"ExpiredToken",
+	};
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (calls[i].status != 403 || !calls[i].body.len)
+			continue;
+		for (k = 0; k < sizeof(says) / sizeof(says[0]); k++)
+			if (contains(&calls[i].body, says[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/* aws_source: the creds_source of conn's aws block. */
+static void aws_source(const struct conn *conn, struct creds_source *src)
+{
+	const struct conn_aws *a = conn->aws;
+
+	memset(src, 0, sizeof(*src));
+	src->region = a->region;
+	src->key_id = a->key_id;
+	src->secret = a->secret;
+	src->token = a->token;
+	src->role_arn = a->role_arn;
+	src->external_id = a->external_id;
+	src->session_name = a->session_name;
+	src->duration_s = a->duration_s;
+}
+
+/* aws_credentials: puts into conn->aws->live the credentials to sign with;
+ * fresh ones when renew is set (after the old ones were refused). */
+static enum err aws_credentials(struct upstream *u, const struct conn *conn,
+				int renew, struct errinfo *ei)
+{
+	struct creds_source src;
+
+	aws_source(conn, &src);
+	if (renew)
+		creds_forget(u->creds, &src);
+	creds_clear(&conn->aws->live);
+	return creds_get(u->creds, &src, conn->aws->fresh, conn->timeout_ms,
+			 &conn->aws->live, ei);
+}
+
+enum err upstream_run(struct upstream *u, const struct conn *conn,
+		      struct upstream_call *calls, size_t n,
+		      struct errinfo *ei)
+{
+	double t0 = now_seconds();
+	enum err rc;
+
+	if (ei)
+		ei->upstream_status = 0;
+	rc = upstream_allowed(u, conn->url, ei);
+	if (rc || n == 0)
+		goto out;
+	if (conn->aws) {
+		rc = aws_credentials(u, conn, 0, ei);
+		if (rc)
+			goto out;
+	}
+	rc = run_once(u, conn, calls, n, ei);
+	/* Credentials from the cache can expire early (revoked, clock skew):
+	 * renewed once when the upstream says so (spec 3.1). */
+	if (!rc && conn->aws && !conn->aws->fresh && conn->aws->live.temporary &&
+	    token_expired(calls, n)) {
+		log_msg(LOG_INFO, "AWS credentials %s refused as expired; "
+			"renewing them once", conn->aws->live.key_id);
+		rc = aws_credentials(u, conn, 1, ei);
+		if (!rc)
+			rc = run_once(u, conn, calls, n, ei);
+	}
+out:
 	u->seconds += now_seconds() - t0;
 	return rc;
 }

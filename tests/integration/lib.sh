@@ -156,7 +156,8 @@ stop_all() {
 	local pid kids k
 	for pid in $LIB_PIDS; do
 		kids=""
-		if [ -n "${POOL_PID:-}" ] && [ "$pid" = "$POOL_PID" ]; then
+		if [ -n "${POOL_PID:-}" ] && [ "$pid" = "$POOL_PID" ] ||
+			case " ${POOL_PIDS:-} " in *" $pid "*) true ;; *) false ;; esac; then
 			kids=$(children_of "$pid")
 		fi
 		stop_pid "$pid"
@@ -269,10 +270,13 @@ make_blocks() {
 	fi
 }
 
-# start_prometheus DATA_DIR: Prometheus on the blocks in DATA_DIR, scraping
-# nothing.  Sets PROM_PORT, PROM_URL (with a trailing slash), PROM_PID.
+# start_prometheus DATA_DIR [ARG...]: Prometheus on the blocks in DATA_DIR,
+# scraping nothing, with the extra arguments (e.g.
+# --web.enable-remote-write-receiver).  Sets PROM_PORT, PROM_URL (with a
+# trailing slash), PROM_PID.
 start_prometheus() {
 	local data="$1" try
+	shift
 	cat > "$WORK/prometheus.yml" <<'EOF'
 # No targets: the only data are the backfilled blocks.
 global:
@@ -286,7 +290,7 @@ EOF
 			--config.file="$WORK/prometheus.yml" \
 			--storage.tsdb.path="$data" \
 			--storage.tsdb.retention.time=100y \
-			--web.listen-address="127.0.0.1:$PROM_PORT"
+			--web.listen-address="127.0.0.1:$PROM_PORT" "$@"
 		if wait_url "http://127.0.0.1:$PROM_PORT/-/ready" "$BG_PID"; then
 			PROM_PID=$BG_PID
 			PROM_URL="http://127.0.0.1:$PROM_PORT/"
@@ -544,26 +548,46 @@ closed_port() {
 # socket and becomes multiwatch, which keeps 3 workers of $MIRROR_BIN.
 # Fixed for the cases: the API key, the allowlist, a 64 KiB body cap (so
 # the mirror's own 413 is reachable below nginx's 1m); every other MIRROR_*
-# variable of the caller's environment passes through.
+# variable of the caller's environment passes through.  The AWS variables
+# the mirror reads are cleared and EC2 instance metadata is disabled, so
+# that the machine's own AWS setup never leaks into a test.
 # POOL_FORKS (default 3) sets the number of workers; POOL_WRAPPER, words put
-# before the binary (e.g. a valgrind command line), runs each worker under it.
-# Sets POOL_SOCKET, POOL_PID.
+# before the binary (e.g. a valgrind command line), runs each worker under it;
+# POOL_NAME (default "pool") names the socket ($WORK/NAME.sock, "fcgi.sock"
+# for "pool") and the log ($WORK/NAME.log), so that several pools can run;
+# POOL_ENV, NAME=VALUE words added to the workers' environment last.
+# Sets POOL_SOCKET, POOL_PID and adds the PID to POOL_PIDS.
 start_pool() {
-	local n=0 multiwatch
+	local n=0 multiwatch name="${POOL_NAME:-pool}"
 	[ -x "${MIRROR_BIN:-}" ] || lib_die "MIRROR_BIN is not an executable: ${MIRROR_BIN:-unset}"
 	# spawn-fcgi execs without a PATH search
 	multiwatch=$(command -v multiwatch) || lib_die "multiwatch is not installed"
-	POOL_SOCKET="$WORK/fcgi.sock"
+	if [ "$name" = pool ]; then
+		POOL_SOCKET="$WORK/fcgi.sock"
+	else
+		POOL_SOCKET="$WORK/$name.sock"
+	fi
 	rm -f "$POOL_SOCKET"
-	start_bg pool env -u MIRROR_API_KEY_FILE \
+	# shellcheck disable=SC2086  # POOL_ENV and POOL_WRAPPER are word lists
+	start_bg "$name" env -u MIRROR_API_KEY_FILE \
+		-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+		-u AWS_WEB_IDENTITY_TOKEN_FILE -u AWS_ROLE_ARN -u AWS_ROLE_SESSION_NAME \
+		-u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
+		-u AWS_CONTAINER_CREDENTIALS_FULL_URI \
+		-u AWS_CONTAINER_AUTHORIZATION_TOKEN \
+		-u AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \
+		-u AWS_EC2_METADATA_SERVICE_ENDPOINT -u AWS_ENDPOINT_URL_STS \
+		AWS_EC2_METADATA_DISABLED=true \
 		MIRROR_API_KEY=test-key \
 		MIRROR_ALLOWED_UPSTREAMS="http://127.0.0.1:,https://127.0.0.1:,http://localhost:" \
 		MIRROR_MAX_BODY_BYTES=65536 \
+		${POOL_ENV:-} \
 		spawn-fcgi -n -s "$POOL_SOCKET" -M 0600 -- \
 		"$multiwatch" -f "${POOL_FORKS:-3}" -- ${POOL_WRAPPER:-} "$MIRROR_BIN"
 	POOL_PID=$BG_PID
+	POOL_PIDS="${POOL_PIDS:-} $POOL_PID"
 	while [ ! -S "$POOL_SOCKET" ]; do
-		alive "$POOL_PID" || { show_log pool; lib_die "the pool exited"; }
+		alive "$POOL_PID" || { show_log "$name"; lib_die "the pool exited"; }
 		n=$((n + 1))
 		[ "$n" -lt 100 ] || lib_die "the pool socket did not appear"
 		sleep 0.1
@@ -573,9 +597,11 @@ start_pool() {
 # start_nginx: the mirror's front, from contrib/nginx/prometheus-mirror.conf
 # with only the listen address and the socket path replaced.  Needs
 # POOL_SOCKET and SRCDIR (the source tree).  Sets FRONT_PORT, FRONT_URL
-# (no trailing slash), FRONT_PID.
+# (no trailing slash), FRONT_PID.  FRONT_NAME (default "front") names its
+# directory ($WORK/NAME) and log, so that several fronts can run.
 start_nginx() {
-	local dir="$WORK/front" src="$SRCDIR/contrib/nginx/prometheus-mirror.conf" try
+	local name="${FRONT_NAME:-front}" try
+	local dir="$WORK/$name" src="$SRCDIR/contrib/nginx/prometheus-mirror.conf"
 	mkdir -p "$dir"
 	for try in 1 2 3; do
 		FRONT_PORT=$(pick_port) || lib_die "no port for nginx"
@@ -587,16 +613,58 @@ start_nginx() {
 			lib_die "$src: the @@listen@@ or @@socket@@ line was not found"
 		fi
 		nginx_conf "$dir" "$dir/mirror.conf"
-		run_nginx front "$dir"
+		run_nginx "$name" "$dir"
 		if wait_url "http://127.0.0.1:$FRONT_PORT/healthcheck" "$BG_PID" any; then
 			FRONT_PID=$BG_PID
 			FRONT_URL="http://127.0.0.1:$FRONT_PORT"
 			return 0
 		fi
-		show_log front
+		show_log "$name"
 		stop_pid "$BG_PID"
 	done
 	lib_die "nginx (the mirror's front) did not start"
+}
+
+# ---- the pool's log ----
+
+# Lines of the pool's stderr that are the mirror's own log lines (one per
+# request, control bytes escaped, so one line each).  Everything else there
+# comes from the sanitizers, from a wrapper or from multiwatch.
+MIRROR_LOG_LINE='^(error|warn|info|debug) prometheus-mirror\[[0-9]+\]: '
+# What means trouble among those other lines:
+# - reports of a build with --enable-sanitizers: AddressSanitizer (also on
+#   a deadly signal), LeakSanitizer (at a worker's exit), UBSan's "runtime
+#   error:";
+# - valgrind's error summary, should the pool run under it;
+# - multiwatch: it prints nothing when a worker exits on the pool's own
+#   TERM, and neither exit status nor signal otherwise; each of these lines
+#   is a worker that ended without being asked to: "Child[N] died, respawn"
+#   (it had lived more than 10 s), "Spawning child[N] failed, next try"
+#   (less), "Child[N] died to often, not forking again", "Exec failed: ...",
+#   "Fatal Error: Couldn't fork child[N]: ...".
+POOL_TROUBLE='ERROR: (Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer'
+POOL_TROUBLE="$POOL_TROUBLE|Sanitizer:DEADLYSIGNAL|LeakSanitizer has encountered a fatal error"
+POOL_TROUBLE="$POOL_TROUBLE|runtime error:|==[0-9]+== ERROR SUMMARY: [1-9]"
+POOL_TROUBLE="$POOL_TROUBLE|Child\[[0-9]+\] died|Spawning child\[[0-9]+\] failed"
+POOL_TROUBLE="$POOL_TROUBLE|Exec failed:|Couldn.t fork child"
+
+# check_pool_log [LOG]: call after stop_all.  Fails, printing every line of
+# LOG (default $WORK/pool.log) that is not a request log line (the reports
+# themselves), when one of them shows trouble.  The request lines are left out of the
+# search too: they quote client-chosen text (the method, a request id).
+# shellcheck disable=SC2317  # called by cleanup, from the EXIT trap
+check_pool_log() {
+	local log="${1:-$WORK/pool.log}" other_lines
+	[ -f "$log" ] || return 0
+	grep -v -E "$MIRROR_LOG_LINE" "$log" > "$WORK/pool-other.log" || true
+	grep -q -E "$POOL_TROUBLE" "$WORK/pool-other.log" || return 0
+	lib_log "FAIL: the pool's log shows a sanitizer report or a worker that died:"
+	head -n 400 "$WORK/pool-other.log" >&2
+	other_lines=$(wc -l < "$WORK/pool-other.log")
+	if [ "$other_lines" -gt 400 ]; then
+		lib_log "... and $((other_lines - 400)) more lines in $log"
+	fi
+	return 1
 }
 
 # ---- metrics-generator (test-generator.sh, tools/demo) -----------------------

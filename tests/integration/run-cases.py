@@ -4,7 +4,7 @@ running mirror (normally its nginx front) and compare the answers.
 
 usage: run-cases.py --base-url http://127.0.0.1:PORT [--api-key KEY]
                     [--var NAME=VALUE ...] [--victoria-url URL] [-j N]
-                    [CASE ...]
+                    [--aws-url URL --aws-block JSON] [CASE ...]
 
 CASE is a case file, a directory of them, or a bare case name (looked up in
 tests/data/cases); default: every case.  Prints "ok NAME" or "FAIL NAME:
@@ -59,6 +59,15 @@ that is exactly "{{..._PORT}}" becomes a JSON integer.  With --victoria-url
 every case that uses PROM_URL, PROM_HOST or PROM_PORT runs a second time
 ("NAME@victoria") with those pointing at VictoriaMetrics; cases that do not
 name the backend would only repeat themselves and run once.
+
+With --aws-url and --aws-block (test-aws.sh), only the cases that go to
+the test Prometheus in the current connectionDetails form run, each as
+"NAME@aws": a case whose "body" is an object with connectionDetails.url
+exactly "{{PROM_URL}}", not a hostile- case, and not limited to another
+backend.  PROM_URL becomes the AWS URL (a SigV4 verifier in front of the
+same Prometheus) and connectionDetails gains "aws": the JSON given (its
+strings may use {{NAME}} placeholders too).  The answers must be the same
+as without AWS.
 """
 
 import argparse
@@ -432,6 +441,8 @@ def main():
     ap.add_argument("--api-key", default="test-key")
     ap.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--victoria-url", help="also run against VictoriaMetrics")
+    ap.add_argument("--aws-url", help="run the Prometheus cases through AWS SigV4")
+    ap.add_argument("--aws-block", help="connectionDetails.aws for --aws-url (JSON)")
     ap.add_argument("-j", "--jobs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("cases", nargs="*")
@@ -449,6 +460,13 @@ def main():
         vm_vars = dict(vars_, PROM_URL=args.victoria_url,
                        PROM_HOST=u.hostname, PROM_PORT=str(u.port))
 
+    aws_block = None
+    if args.aws_url or args.aws_block:
+        if not (args.aws_url and args.aws_block):
+            ap.error("--aws-url and --aws-block go together")
+        aws_block = json.loads(args.aws_block)
+        vm_vars = None
+
     jobs, broken = [], []
     for path in case_files(args.cases):
         name = os.path.splitext(os.path.basename(path))[0]
@@ -458,6 +476,16 @@ def main():
             broken.append((name, ["cannot load the case: %s" % e], []))
             continue
         backends = case.get("backends", ["prometheus", "victoria"])
+        if aws_block is not None:
+            body = case.get("body")
+            cd = body.get("connectionDetails") if isinstance(body, dict) else None
+            if ("prometheus" in backends and not name.startswith("hostile-")
+                    and isinstance(cd, dict) and cd.get("url") == "{{PROM_URL}}"):
+                aws_case = dict(case, body=dict(body, connectionDetails=dict(
+                    cd, aws=aws_block)))
+                jobs.append((name + "@aws", aws_case,
+                             dict(vars_, PROM_URL=args.aws_url), args))
+            continue
         if "prometheus" in backends:
             jobs.append((name, case, vars_, args))
         if vm_vars is not None and "victoria" in backends and (

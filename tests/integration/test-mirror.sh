@@ -49,45 +49,6 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/mirror-it.XXXXXX")
 # shellcheck source=tests/integration/lib.sh
 . "$here/lib.sh"
 
-# Lines of the pool's stderr that are the mirror's own log lines (one per
-# request, control bytes escaped, so one line each).  Everything else there
-# comes from the sanitizers, from a wrapper or from multiwatch.
-MIRROR_LOG_LINE='^(error|warn|info|debug) prometheus-mirror\[[0-9]+\]: '
-# What means trouble among those other lines:
-# - reports of a build with --enable-sanitizers: AddressSanitizer (also on
-#   a deadly signal), LeakSanitizer (at a worker's exit), UBSan's "runtime
-#   error:";
-# - valgrind's error summary, should the pool run under it;
-# - multiwatch: it prints nothing when a worker exits on the pool's own
-#   TERM, and neither exit status nor signal otherwise; each of these lines
-#   is a worker that ended without being asked to: "Child[N] died, respawn"
-#   (it had lived more than 10 s), "Spawning child[N] failed, next try"
-#   (less), "Child[N] died to often, not forking again", "Exec failed: ...",
-#   "Fatal Error: Couldn't fork child[N]: ...".
-POOL_TROUBLE='ERROR: (Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer'
-POOL_TROUBLE="$POOL_TROUBLE|Sanitizer:DEADLYSIGNAL|LeakSanitizer has encountered a fatal error"
-POOL_TROUBLE="$POOL_TROUBLE|runtime error:|==[0-9]+== ERROR SUMMARY: [1-9]"
-POOL_TROUBLE="$POOL_TROUBLE|Child\[[0-9]+\] died|Spawning child\[[0-9]+\] failed"
-POOL_TROUBLE="$POOL_TROUBLE|Exec failed:|Couldn.t fork child"
-
-# check_pool_log: call after stop_all.  Fails, printing every line of
-# $WORK/pool.log that is not a request log line (the reports themselves),
-# when one of them shows trouble.  The request lines are left out of the
-# search too: they quote client-chosen text (the method, a request id).
-# shellcheck disable=SC2317  # called by cleanup, from the EXIT trap
-check_pool_log() {
-	[ -f "$WORK/pool.log" ] || return 0
-	grep -v -E "$MIRROR_LOG_LINE" "$WORK/pool.log" > "$WORK/pool-other.log" || true
-	grep -q -E "$POOL_TROUBLE" "$WORK/pool-other.log" || return 0
-	lib_log "FAIL: the pool's log shows a sanitizer report or a worker that died:"
-	head -n 400 "$WORK/pool-other.log" >&2
-	other_lines=$(wc -l < "$WORK/pool-other.log")
-	if [ "$other_lines" -gt 400 ]; then
-		lib_log "... and $((other_lines - 400)) more lines in $WORK/pool.log"
-	fi
-	return 1
-}
-
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	rc=$?

@@ -1,7 +1,9 @@
 #!/bin/sh
 # test-valgrind.sh - every integration case, once, through nginx and a pool
 # of one worker running under valgrind (memcheck, full leak check), against
-# the real Prometheus. The worker is then stopped the way multiwatch stops it
+# the real Prometheus, then every Prometheus case again signed with SigV4
+# (AssumeRole through tests/integration/aws-fake.py). The worker is then
+# stopped the way multiwatch stops it
 # (its graceful signal), and the run fails on any memcheck error or any
 # definite or indirect leak. Needs a build without sanitizers (MIRROR_BIN);
 # the history is written by GENERATOR_BIN (default: metrics-generator next
@@ -28,6 +30,27 @@ start_prometheus "$WORK/prometheus-data"
 start_fronts
 start_hang
 closed_port
+# The AWS path too: a fake STS and SigV4 verifier (tests/integration/aws-fake.py)
+# in front of the same Prometheus, so that signing, AssumeRole and the
+# credential cache run under valgrind as well.
+cat > "$WORK/aws-fake.json" <<'EOF'
+{"users": [{"key_id": "AKIAVALGRIND000001", "secret": "valgrind-user-secret", "name": "vg"}],
+ "roles": [{"arn": "arn:aws:iam::123456789012:role/amp-read", "external_id": "vg-ext"}]}
+EOF
+start_bg aws-fake /usr/bin/python3 "$here/aws-fake.py" --config "$WORK/aws-fake.json" \
+	--upstream "${PROM_URL%/}" --ports-file "$WORK/aws-ports.json"
+n=0
+while [ ! -s "$WORK/aws-ports.json" ]; do
+	alive "$BG_PID" || { show_log aws-fake; lib_die "aws-fake.py exited"; }
+	n=$((n + 1))
+	[ "$n" -lt 100 ] || lib_die "aws-fake.py wrote no ports"
+	sleep 0.1
+done
+aws_port() {
+	/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
+		"$WORK/aws-ports.json" "$1"
+}
+POOL_ENV="AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(aws_port sts)"
 POOL_FORKS=1
 POOL_WRAPPER="$(command -v valgrind) --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file=$WORK/valgrind.%p.log"
 WAIT_SECONDS=60
@@ -46,7 +69,13 @@ python3 "$here/run-cases.py" --base-url "$FRONT_URL" --api-key test-key \
 	--var "CLOSED_URL=$CLOSED_URL" --var "CLOSED_PORT=$CLOSED_PORT" \
 	--var "TLS_URL=$TLS_URL" --var "TLS_CA=$TLS_CA" --var "OTHER_CA=$OTHER_CA" \
 	> "$WORK/cases.log" 2>&1 || true
+python3 "$here/run-cases.py" --base-url "$FRONT_URL" --api-key test-key \
+	--var "PROM_URL=$PROM_URL" \
+	--aws-url "http://127.0.0.1:$(aws_port verifier)/workspaces/ws-valgrind/" \
+	--aws-block '{"aws_access_key_id": "AKIAVALGRIND000001", "aws_secret_access_key": "valgrind-user-secret", "role_arn": "arn:aws:iam::123456789012:role/amp-read", "external_id": "vg-ext"}' \
+	>> "$WORK/cases.log" 2>&1 || true
 requests=$(grep -c -E '^(ok|FAIL) ' "$WORK/cases.log" || true)
+signed=$(grep -c -E '^ok .*@aws$' "$WORK/cases.log" || true)
 stop_all
 
 reports=0
@@ -60,8 +89,9 @@ for log in "$WORK"/valgrind.*.log; do
 		sed 's/^/    /' "$log" >&2
 	fi
 done
-echo "valgrind: $requests requests through one worker, $reports worker log(s), $errors with reports"
-if [ "$reports" -ge 1 ] && [ "$errors" -eq 0 ] && [ "$requests" -gt 100 ]; then
+echo "valgrind: $requests requests through one worker ($signed signed with SigV4 and answered), $reports worker log(s), $errors with reports"
+if [ "$reports" -ge 1 ] && [ "$errors" -eq 0 ] && [ "$requests" -gt 100 ] &&
+	[ "$signed" -gt 100 ]; then
 	echo "valgrind: 1 passed, 0 failed"
 else
 	echo "valgrind: 0 passed, 1 failed"

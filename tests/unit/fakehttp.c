@@ -1,8 +1,10 @@
 /* fakehttp.c - the fake upstream the unit tests share: a forked child that
  * serves keep-alive HTTP/1.1 on 127.0.0.1 and hands every complete request
- * head to the test's handler. It takes no cmocka assertions: a failed one
- * in the child would jump back into the test runner's copy. */
+ * (head, and a body by Content-Length) to the test's handler. It takes no
+ * cmocka assertions: a failed one in the child would jump back into the
+ * test runner's copy. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,12 +21,15 @@
 
 #define MAX_CLIENTS 32
 
+/* What a connection's buffer holds at most: one head and one body. */
+#define CLIENT_MAX (FAKEHTTP_REQ_MAX + FAKEHTTP_BODY_MAX)
+
 /* One connection and what it sent that is not answered yet. */
 struct client {
 	int fd;                 /* -1: a free slot */
 	int number;             /* 1 = the first connection accepted */
 	size_t len;
-	char req[FAKEHTTP_REQ_MAX];
+	char req[CLIENT_MAX];
 };
 
 /* The child's whole state. */
@@ -37,6 +42,7 @@ struct server {
 	void *arg;
 	struct client cl[MAX_CLIENTS];
 	char target[FAKEHTTP_REQ_MAX];
+	char body[FAKEHTTP_BODY_MAX + 1];
 };
 
 /* write_all: all of p[0..n) to fd, or as much as goes before an error. */
@@ -124,6 +130,47 @@ static void copy_target(const char *head, size_t len, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* content_length: the Content-Length of head[0..len) (any case, blanks
+ * around the value allowed) into *out: 0 when there is none. Returns 0, or
+ * -1 for a value that is no number or over FAKEHTTP_BODY_MAX. */
+static int content_length(const char *head, size_t len, size_t *out)
+{
+	static const char name[] = "\r\ncontent-length:";
+	const size_t nlen = sizeof(name) - 1;
+	unsigned long long v;
+	const char *p, *end = head + len;
+	char digits[24];
+	char *stop;
+	size_t i, n;
+
+	*out = 0;
+	for (p = head; (size_t)(end - p) > nlen; p++) {
+		for (i = 0; i < nlen; i++)
+			if (tolower((unsigned char)p[i]) != name[i])
+				break;
+		if (i < nlen)
+			continue;
+		p += nlen;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (n = 0; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (n + 1 >= sizeof(digits))
+				return -1;
+			digits[n++] = *p;
+		}
+		digits[n] = '\0';
+		if (!n)
+			return -1;
+		errno = 0;
+		v = strtoull(digits, &stop, 10);
+		if (errno || *stop || v > FAKEHTTP_BODY_MAX)
+			return -1;
+		*out = (size_t)v;
+		return 0;
+	}
+	return 0;
+}
+
 /* drop_client: closes c and frees its slot. */
 static void drop_client(struct client *c)
 {
@@ -132,16 +179,19 @@ static void drop_client(struct client *c)
 	c->len = 0;
 }
 
-/* serve_client: reads what c sent and hands every complete head in it to
- * the handler, in order. c is closed at end of file, on a read error, or
- * when its buffer is full without a complete head. */
+/* serve_client: reads what c sent and hands every complete request in it
+ * (a head, then as many body bytes as its Content-Length says) to the
+ * handler, in order. c is closed at end of file, on a read error, when its
+ * head grows past FAKEHTTP_REQ_MAX without an end, or when a request
+ * announces a body it cannot hold. */
 static void serve_client(struct server *s, struct client *c)
 {
 	struct fakehttp_request req;
+	size_t head, body;
 	char *end;
 	ssize_t r;
 
-	r = read(c->fd, c->req + c->len, FAKEHTTP_REQ_MAX - 1 - c->len);
+	r = read(c->fd, c->req + c->len, CLIENT_MAX - 1 - c->len);
 	if (r < 0 && errno == EINTR)
 		return;
 	if (r <= 0) {
@@ -151,21 +201,31 @@ static void serve_client(struct server *s, struct client *c)
 	c->len += (size_t)r;
 	c->req[c->len] = '\0';
 	while ((end = strstr(c->req, "\r\n\r\n")) != NULL) {
-		size_t head = (size_t)(end - c->req) + 4;
-
+		head = (size_t)(end - c->req) + 4;
+		if (head > FAKEHTTP_REQ_MAX ||
+		    content_length(c->req, head, &body) != 0) {
+			drop_client(c);
+			return;
+		}
+		if (c->len - head < body)
+			return;         /* the rest of the body is on its way */
 		copy_target(c->req, head, s->target, sizeof(s->target));
+		memcpy(s->body, c->req + head, body);
+		s->body[body] = '\0';
 		req.head = c->req;
 		req.head_len = head;
 		req.target = s->target;
 		req.conn = c->number;
 		req.port = s->port;
+		req.body = s->body;
+		req.body_len = body;
 		if (s->handler(c->fd, &req, s->arg) == FAKEHTTP_HANG) {
 			c->len = 0;
 			c->req[0] = '\0';
 			return;
 		}
-		memmove(c->req, c->req + head, c->len - head + 1);
-		c->len -= head;
+		memmove(c->req, c->req + head + body, c->len - head - body + 1);
+		c->len -= head + body;
 	}
 	if (c->len >= FAKEHTTP_REQ_MAX - 1)
 		drop_client(c);

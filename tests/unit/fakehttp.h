@@ -12,8 +12,13 @@
  * without a complete head is closed. */
 #define FAKEHTTP_REQ_MAX 16384
 
-/* One complete request head, as the handler sees it. All pointers are the
- * server's and valid only during the call. GET only: no body is read. */
+/* The longest request body (given by Content-Length) a connection may send;
+ * a request announcing more is not answered and its connection closed. */
+#define FAKEHTTP_BODY_MAX 65536
+
+/* One complete request, as the handler sees it. All pointers are the
+ * server's and valid only during the call. A body is read when the head
+ * has a Content-Length (no chunked encoding). */
 struct fakehttp_request {
 	const char *head;       /* request line and headers, blank line included;
 				 * not NUL-terminated at head_len */
@@ -22,6 +27,10 @@ struct fakehttp_request {
 				 * NUL-terminated; "" when the line has none */
 	int conn;               /* which connection: 1 = the first accepted */
 	int port;               /* the port the server listens on */
+	const char *body;       /* the request body, NUL-terminated at
+				 * body_len (it may hold NULs itself); ""
+				 * when there is none */
+	size_t body_len;
 };
 
 /* What a handler returns: whether the server goes on reading the
@@ -40,8 +49,8 @@ struct fakehttp {
 
 /* fakehttp_start: forks a child that listens on 127.0.0.1 and reports its
  * port back through a pipe; there it calls handler(fd, req, arg) once for
- * every complete request head, and handler writes its answer to fd (with
- * fakehttp_reply). arg is the child's copy of what it points to: what the
+ * every complete request (head and body), and handler writes its answer
+ * to fd (with fakehttp_reply). arg is the child's copy of what it points to: what the
  * handler counts there stays in the child. Returns 0 and fills *s, or -1
  * (with *s untouched and no child left) when the server could not start.
  * Stop it with fakehttp_stop. */

@@ -138,8 +138,7 @@ static void test_request_parse_reads_a_full_metric_request(void **state)
 	assert_true(r.conn.tls_insecure);
 	assert_string_equal(r.conn.ca_file, "/etc/ca.pem");
 	assert_non_null(r.conn.aws);
-	assert_string_equal(json_string_value(json_object_get(r.conn.aws, "region_name")),
-			    "eu-west-1");
+	assert_string_equal(r.conn.aws->region, "eu-west-1");
 
 	assert_int_equal(r.q.n_conds, 5);
 	assert_string_equal(r.q.conds[0].key, "__gauge__");
@@ -629,16 +628,17 @@ static void test_request_conn_parse_refuses_what_is_not_an_object(void **state)
 	json_decref(j);
 }
 
-static void test_request_conn_parse_keeps_its_own_reference_to_aws(void **state)
+static void test_request_conn_parse_keeps_its_own_copy_of_aws(void **state)
 {
-	json_t *j = json_loads("{\"url\":\"http://p\",\"aws\":{\"role_arn\":\"r\"}}", 0, NULL);
+	json_t *j = json_loads("{\"url\":\"http://p\",\"aws\":{\"role_arn\":"
+			       "\"arn:aws:iam::123456789012:role/r\"}}", 0, NULL);
 	struct conn c;
 
 	(void)state;
 	assert_int_equal(conn_parse(j, 300, &c, NULL), OK);
 	json_decref(j);
 	/* still readable after the document is gone */
-	assert_string_equal(json_string_value(json_object_get(c.aws, "role_arn")), "r");
+	assert_string_equal(c.aws->role_arn, "arn:aws:iam::123456789012:role/r");
 	conn_free(&c);
 }
 
@@ -1337,6 +1337,103 @@ static void test_request_parse_refuses_bad_fields(void **state)
 	RUN_BAD(rows);
 }
 
+/* ------------------------------------------------------------------ */
+/* connectionDetails.aws                                                */
+
+static void test_request_parse_reads_every_aws_field(void **state)
+{
+	struct request r;
+
+	(void)state;
+	parse_ok(EP_CONNECTION,
+		 "{'connectionDetails':{'url':'http://p:9090','aws':{"
+		 "'region_name':'us-east-2','aws_access_key_id':'AKIDEXAMPLE',"
+		 "'aws_secret_access_key':'wJal/K7+x','aws_session_token':'tok=',"
+		 "'role_arn':'arn:aws:iam::123456789012:role/amp-read',"
+		 "'external_id':'ext-1','role_session_name':'mirror@test',"
+		 "'token_expiry_seconds':3600}}}", &r);
+	assert_string_equal(r.conn.aws->region, "us-east-2");
+	assert_string_equal(r.conn.aws->key_id, "AKIDEXAMPLE");
+	assert_string_equal(r.conn.aws->secret, "wJal/K7+x");
+	assert_string_equal(r.conn.aws->token, "tok=");
+	assert_string_equal(r.conn.aws->role_arn, "arn:aws:iam::123456789012:role/amp-read");
+	assert_string_equal(r.conn.aws->external_id, "ext-1");
+	assert_string_equal(r.conn.aws->session_name, "mirror@test");
+	assert_int_equal(r.conn.aws->duration_s, 3600);
+	assert_int_equal(r.conn.aws->fresh, 0);
+	request_free(&r);
+}
+
+static void test_request_parse_takes_the_region_from_the_workspace_host(void **state)
+{
+	struct request r;
+
+	(void)state;
+	parse_ok(EP_CONNECTION,
+		 "{'connectionDetails':{'url':'https://aps-workspaces.ap-southeast-2"
+		 ".amazonaws.com/workspaces/ws-1/','aws':{}}}", &r);
+	assert_string_equal(r.conn.aws->region, "ap-southeast-2");
+	assert_null(r.conn.aws->key_id);
+	assert_int_equal(r.conn.aws->duration_s, 900);
+	request_free(&r);
+	parse_ok(EP_CONNECTION,
+		 "{'connectionDetails':{'url':'https://aps-workspaces.ap-southeast-2"
+		 ".amazonaws.com/','aws':{'region_name':'eu-central-1'}}}", &r);
+	assert_string_equal(r.conn.aws->region, "eu-central-1");
+	request_free(&r);
+	parse_ok(EP_CONNECTION,
+		 "{'connectionDetails':{'url':'http://prometheus:9090',"
+		 "'aws':{'region_name':'','aws_access_key_id':null}}}", &r);
+	assert_string_equal(r.conn.aws->region, "eu-west-1");
+	assert_null(r.conn.aws->key_id);
+	request_free(&r);
+}
+
+static void test_request_parse_refuses_bad_aws_fields(void **state)
+{
+	static const struct bad_case rows[] = {
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':[]}"),
+		  ERR_BAD_REQUEST, "connectionDetails.aws: expected an object", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'region_name':'eu-west-1.evil.example/x'}}"),
+		  ERR_BAD_REQUEST, "connectionDetails.aws.region_name", "evil" },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'region_name':'EU_WEST'}}"),
+		  ERR_BAD_REQUEST, "region_name", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_access_key_id':'AKID'}}"),
+		  ERR_BAD_REQUEST, "go together", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_secret_access_key':'s3cr3t-value'}}"),
+		  ERR_BAD_REQUEST, "go together", "s3cr3t-value" },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_session_token':'t0ken-value'}}"),
+		  ERR_BAD_REQUEST, "aws_session_token", "t0ken-value" },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_access_key_id':'AK ID','aws_secret_access_key':'s'}}"),
+		  ERR_BAD_REQUEST, "aws_access_key_id", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_access_key_id':'AKID','aws_secret_access_key':'s3cr3t\\r\\nX: 1'}}"),
+		  ERR_BAD_REQUEST, "aws_secret_access_key", "s3cr3t" },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_access_key_id':'AKID','aws_secret_access_key':'s','aws_session_token':'t\\u0001'}}"),
+		  ERR_BAD_REQUEST, "aws_session_token", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'aws_access_key_id':7,'aws_secret_access_key':'s'}}"),
+		  ERR_BAD_REQUEST, "aws_access_key_id: expected a string", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'token_expiry_seconds':899}}"),
+		  ERR_BAD_REQUEST, "token_expiry_seconds: must be at least 900", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'token_expiry_seconds':43201}}"),
+		  ERR_BAD_REQUEST, "token_expiry_seconds: must be at most 43200", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'token_expiry_seconds':'900'}}"),
+		  ERR_BAD_REQUEST, "token_expiry_seconds: expected an integer", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'role_arn':'role/amp-read-not-an-arn'}}"),
+		  ERR_BAD_REQUEST, "role_arn", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'role_arn':'arn:aws:iam::1:role/a b'}}"),
+		  ERR_BAD_REQUEST, "role_arn", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'external_id':'e\\u0007x'}}"),
+		  ERR_BAD_REQUEST, "external_id", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'role_session_name':'Stack State'}}"),
+		  ERR_BAD_REQUEST, "role_session_name", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'role_session_name':'x'}}"),
+		  ERR_BAD_REQUEST, "role_session_name", NULL },
+	};
+
+	(void)state;
+	RUN_BAD(rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1363,7 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_request_parse_keeps_a_large_value_string),
 		cmocka_unit_test(test_request_conn_parse_reads_details_alone),
 		cmocka_unit_test(test_request_conn_parse_refuses_what_is_not_an_object),
-		cmocka_unit_test(test_request_conn_parse_keeps_its_own_reference_to_aws),
+		cmocka_unit_test(test_request_conn_parse_keeps_its_own_copy_of_aws),
 		cmocka_unit_test(test_request_free_accepts_null_and_empty_structs),
 		cmocka_unit_test(test_request_parse_refuses_bodies_that_are_not_objects),
 		cmocka_unit_test(test_request_parse_refuses_nul_bytes),
@@ -1384,6 +1481,9 @@ int main(void)
 		cmocka_unit_test(test_request_parse_refuses_bad_paging),
 		cmocka_unit_test(test_request_parse_refuses_bad_aggregations),
 		cmocka_unit_test(test_request_parse_refuses_bad_fields),
+		cmocka_unit_test(test_request_parse_reads_every_aws_field),
+		cmocka_unit_test(test_request_parse_takes_the_region_from_the_workspace_host),
+		cmocka_unit_test(test_request_parse_refuses_bad_aws_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

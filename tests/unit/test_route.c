@@ -51,6 +51,12 @@ static int setup_group(void **state)
 	unsetenv("HTTPS_PROXY");
 	unsetenv("all_proxy");
 	unsetenv("ALL_PROXY");
+	/* and no AWS credentials of the machine's own */
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+	unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	worker.cfg = &cfg;
@@ -560,12 +566,14 @@ static void test_route_metric_on_a_closed_port_is_502(void **state)
 
 /* ---- AWS is refused for now ---- */
 
-static void test_route_aws_connection_details_are_400(void **state)
+static void test_route_aws_without_credentials_is_502_and_bad_aws_is_400(void **state)
 {
 	char url[64], body[1024];
 	struct exchange x;
 
 	(void)state;
+	/* no keys in the request or the environment, no instance metadata */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	snprintf(url, sizeof(url), ALLOWED "%d", closed_port());
 	snprintf(body, sizeof(body),
 		 "{\"connectionDetails\": {\"url\": \"%s\", \"aws\": "
@@ -573,12 +581,22 @@ static void test_route_aws_connection_details_are_400(void **state)
 		 "[{\"key\": \"__gauge__\", \"value\": \"up\"}], "
 		 "\"startTime\": 1, \"endTime\": 2}}", url);
 	dispatch(&x, "POST", "/api/metric", body);
-	expect_error(&x, 400, "RemoteMirrorError", "connectionDetails.aws");
+	expect_error(&x, 502, "MetricStoreConnectionError", "no keys");
 	done(&x);
 
 	dispatch(&x, "POST", "/api/connection", body);
-	expect_connection_failure(&x, 400, "connectionDetails.aws");
+	expect_connection_failure(&x, 502, "no keys");
 	done(&x);
+
+	snprintf(body, sizeof(body),
+		 "{\"connectionDetails\": {\"url\": \"%s\", \"aws\": "
+		 "{\"region_name\": \"eu-west-1/x\"}}, \"query\": {\"conditions\": "
+		 "[{\"key\": \"__gauge__\", \"value\": \"up\"}], "
+		 "\"startTime\": 1, \"endTime\": 2}}", url);
+	dispatch(&x, "POST", "/api/metric", body);
+	expect_error(&x, 400, "RemoteMirrorError", "connectionDetails.aws.region_name");
+	done(&x);
+	unsetenv("AWS_EC2_METADATA_DISABLED");
 }
 
 /* ---- Test Connection failures ---- */
@@ -681,7 +699,7 @@ int main(void)
 		cmocka_unit_test(test_route_metric_without_a_reserved_key_is_metric_not_found),
 		cmocka_unit_test(test_route_metric_with_an_empty_reserved_value_is_400),
 		cmocka_unit_test(test_route_metric_on_a_closed_port_is_502),
-		cmocka_unit_test(test_route_aws_connection_details_are_400),
+		cmocka_unit_test(test_route_aws_without_credentials_is_502_and_bad_aws_is_400),
 		cmocka_unit_test(test_route_connection_with_a_broken_body_fails_in_its_shape),
 		cmocka_unit_test(test_route_connection_outside_the_allowlist_fails_with_403),
 		cmocka_unit_test(test_route_connection_to_a_closed_port_fails_with_502),

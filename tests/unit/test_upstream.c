@@ -372,6 +372,7 @@ static void test_upstream_excerpt_redacts_several_secrets(void **state)
 		{ .name = (char *)"X-Scope-OrgID", .value = (char *)"tenant-42" },
 		{ .name = (char *)"X-Api-Key", .value = (char *)"key-999" },
 	};
+	struct conn_aws aws;
 	struct conn c;
 	struct buf body;
 	char out[512];
@@ -383,18 +384,21 @@ static void test_upstream_excerpt_redacts_several_secrets(void **state)
 	c.bearer = (char *)"bear-1";
 	c.headers = h;
 	c.n_headers = 2;
-	c.aws = json_pack("{s:s, s:s, s:s}", "aws_access_key_id", "AKIDVISIBLE",
-			  "aws_secret_access_key", "SECRETKEY",
-			  "aws_session_token", "SESSIONTOKEN");
-	assert_non_null(c.aws);
+	memset(&aws, 0, sizeof(aws));
+	aws.key_id = (char *)"AKIDVISIBLE";
+	aws.secret = (char *)"SECRETKEY";
+	aws.token = (char *)"SESSIONTOKEN";
+	aws.live.secret = (char *)"LIVESECRET";
+	aws.live.token = (char *)"LIVETOKEN";
+	c.aws = &aws;
 	buf_init(&body, 1 << 20);
 	assert_int_equal(buf_puts(&body, "p=s3cr3t b=bear-1 t=tenant-42 k=key-999 "
 				  "a=AKIDVISIBLE s=SECRETKEY st=SESSIONTOKEN "
+				  "ls=LIVESECRET lt=LIVETOKEN "
 				  "hdr=Basic YWxpY2U6czNjcjN0 s3cr3ts3cr3t"), OK);
 	upstream_excerpt(&c, &body, out, sizeof(out));
 	assert_string_equal(out, "p=*** b=*** t=*** k=*** a=AKIDVISIBLE s=*** "
-			    "st=*** hdr=Basic *** ***");
-	json_decref(c.aws);
+			    "st=*** ls=*** lt=*** hdr=Basic *** ***");
 	buf_free(&body);
 }
 
