@@ -427,17 +427,17 @@ static enum err from_environment(const struct creds_source *src,
 			char why[sizeof(ei->details)];
 
 			snprintf(why, sizeof(why), "%s", ei->details);
-			return err_set(ei, rc, "connectionDetails.aws has no keys "
-				       "and the mirror's environment has none "
-				       "(no AWS_ACCESS_KEY_ID, web identity or "
-				       "ECS credentials); %s", why);
+			return err_set(ei, rc, "no AWS credentials: no keys "
+				       "given, none in the environment "
+				       "(AWS_ACCESS_KEY_ID, web identity, ECS), "
+				       "and %s", why);
 		}
 		return rc;
 	}
-	return err_set(ei, ERR_CREDENTIALS, "connectionDetails.aws has no keys "
-		       "and the mirror's environment has none (no "
-		       "AWS_ACCESS_KEY_ID, web identity, ECS credentials, and "
-		       "EC2 instance metadata is disabled)");
+	return err_set(ei, ERR_CREDENTIALS, "no AWS credentials: no keys given, "
+		       "none in the environment (AWS_ACCESS_KEY_ID, web "
+		       "identity, ECS), and EC2 instance metadata is disabled "
+		       "(AWS_EC2_METADATA_DISABLED)");
 }
 
 /* obtain: new credentials for src, calling whatever src needs. */

@@ -856,6 +856,33 @@ static void aws_free(struct conn_aws *a)
 	free(a);
 }
 
+/* The headers SigV4 sets and signs that a request could otherwise send
+ * itself (Host is refused for every request, see reserved_headers). */
+static const char *const signed_names[] = {
+	"authorization", "x-amz-date", "x-amz-security-token",
+	"x-amz-content-sha256",
+};
+
+/* aws_conflicts: ERR_BAD_REQUEST when c has what SigV4 cannot go with:
+ * basic_auth or bearer_token (both use Authorization) or an extra header
+ * that SigV4 sets itself; else OK. */
+static enum err aws_conflicts(const struct conn *c, struct errinfo *ei)
+{
+	size_t i, k;
+
+	if (c->basic_user || c->bearer)
+		return bad(ei, AWS_WHERE, NULL, "cannot be combined with "
+			   "basic_auth or bearer_token (SigV4 uses the "
+			   "Authorization header)");
+	for (i = 0; i < c->n_headers; i++)
+		for (k = 0; k < sizeof(signed_names) / sizeof(signed_names[0]); k++)
+			if (strcasecmp(c->headers[i].name, signed_names[k]) == 0)
+				return bad(ei, CD, "headers", "%s is set by "
+					   "AWS SigV4 signing (connectionDetails"
+					   ".aws)", signed_names[k]);
+	return OK;
+}
+
 /* aws: every field checked; the region resolved (spec 3.1). */
 static enum err parse_aws(const json_t *cd, long max_timeout_s,
 			  struct conn *c, struct errinfo *ei)
@@ -886,6 +913,8 @@ static enum err parse_aws(const json_t *cd, long max_timeout_s,
 	if (!rc && a->token && !a->key_id)
 		rc = bad(ei, AWS_WHERE, "aws_session_token", "needs "
 			 "aws_access_key_id and aws_secret_access_key");
+	if (!rc)
+		rc = aws_conflicts(c, ei);
 	if (!rc && !a->region)
 		rc = dup_str(creds_url_region(c->url, region, sizeof(region))
 			     ? region : DEFAULT_REGION, &a->region, ei);

@@ -625,6 +625,32 @@ start_nginx() {
 	lib_die "nginx (the mirror's front) did not start"
 }
 
+# ---- the fake AWS (test-aws.sh, test-valgrind.sh) ----
+
+# start_aws_fake CONFIG [ARG...]: tests/integration/aws-fake.py (SigV4
+# verifier in front of PROM_URL, STS, ECS, IMDS) with the configuration
+# file CONFIG and the extra arguments, under Debian's python3 (which has
+# python3-botocore).  Sets AWS_FAKE_PID; aws_fake_port NAME then gives the
+# port of "verifier", "sts", "ecs" or "imds".
+start_aws_fake() {
+	local config="$1" n=0
+	shift
+	start_bg aws-fake /usr/bin/python3 "$SRCDIR/tests/integration/aws-fake.py" \
+		--config "$config" --upstream "${PROM_URL%/}" \
+		--ports-file "$WORK/aws-ports.json" "$@"
+	AWS_FAKE_PID=$BG_PID
+	while [ ! -s "$WORK/aws-ports.json" ]; do
+		alive "$AWS_FAKE_PID" || { show_log aws-fake; lib_die "aws-fake.py exited"; }
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || lib_die "aws-fake.py wrote no ports"
+		sleep 0.1
+	done
+}
+aws_fake_port() {
+	/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
+		"$WORK/aws-ports.json" "$1"
+}
+
 # ---- the pool's log ----
 
 # Lines of the pool's stderr that are the mirror's own log lines (one per

@@ -165,25 +165,13 @@ EOF
 # Every temporary credential lives EXPIRY seconds: renewal is due after
 # two thirds of that (a third is shorter than a minute).
 EXPIRY=6
-start_bg aws-fake "$PY" "$here/aws-fake.py" --config "$WORK/aws-fake.json" \
-	--upstream "${PROM_URL%/}" --ports-file "$WORK/aws-ports.json" \
-	--log "$WORK/aws-fake.jsonl" --expiry "$EXPIRY" --region eu-west-1
-FAKE_PID=$BG_PID
-n=0
-while [ ! -s "$WORK/aws-ports.json" ]; do
-	alive "$FAKE_PID" || { show_log aws-fake; lib_die "aws-fake.py exited"; }
-	n=$((n + 1))
-	[ "$n" -lt 100 ] || lib_die "aws-fake.py wrote no ports"
-	sleep 0.1
-done
-port_of() {
-	"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
-		"$WORK/aws-ports.json" "$1"
-}
-VERIFIER_PORT=$(port_of verifier)
-STS_PORT=$(port_of sts)
-ECS_PORT=$(port_of ecs)
-IMDS_PORT=$(port_of imds)
+start_aws_fake "$WORK/aws-fake.json" --log "$WORK/aws-fake.jsonl" \
+	--expiry "$EXPIRY" --region eu-west-1
+FAKE_PID=$AWS_FAKE_PID
+VERIFIER_PORT=$(aws_fake_port verifier)
+STS_PORT=$(aws_fake_port sts)
+ECS_PORT=$(aws_fake_port ecs)
+IMDS_PORT=$(aws_fake_port imds)
 AMP_URL="http://127.0.0.1:$VERIFIER_PORT/workspaces/ws-mirror-test"
 STS_URL="http://127.0.0.1:$STS_PORT"
 lib_log "fake AWS (pid $FAKE_PID): verifier $VERIFIER_PORT, STS $STS_PORT, ECS $ECS_PORT, IMDS $IMDS_PORT"

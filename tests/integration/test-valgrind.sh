@@ -37,20 +37,8 @@ cat > "$WORK/aws-fake.json" <<'EOF'
 {"users": [{"key_id": "AKIAVALGRIND000001", "secret": "valgrind-user-secret", "name": "vg"}],
  "roles": [{"arn": "arn:aws:iam::123456789012:role/amp-read", "external_id": "vg-ext"}]}
 EOF
-start_bg aws-fake /usr/bin/python3 "$here/aws-fake.py" --config "$WORK/aws-fake.json" \
-	--upstream "${PROM_URL%/}" --ports-file "$WORK/aws-ports.json"
-n=0
-while [ ! -s "$WORK/aws-ports.json" ]; do
-	alive "$BG_PID" || { show_log aws-fake; lib_die "aws-fake.py exited"; }
-	n=$((n + 1))
-	[ "$n" -lt 100 ] || lib_die "aws-fake.py wrote no ports"
-	sleep 0.1
-done
-aws_port() {
-	/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
-		"$WORK/aws-ports.json" "$1"
-}
-POOL_ENV="AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(aws_port sts)"
+start_aws_fake "$WORK/aws-fake.json"
+POOL_ENV="AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(aws_fake_port sts)"
 POOL_FORKS=1
 POOL_WRAPPER="$(command -v valgrind) --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file=$WORK/valgrind.%p.log"
 WAIT_SECONDS=60
@@ -71,7 +59,7 @@ python3 "$here/run-cases.py" --base-url "$FRONT_URL" --api-key test-key \
 	> "$WORK/cases.log" 2>&1 || true
 python3 "$here/run-cases.py" --base-url "$FRONT_URL" --api-key test-key \
 	--var "PROM_URL=$PROM_URL" \
-	--aws-url "http://127.0.0.1:$(aws_port verifier)/workspaces/ws-valgrind/" \
+	--aws-url "http://127.0.0.1:$(aws_fake_port verifier)/workspaces/ws-valgrind/" \
 	--aws-block '{"aws_access_key_id": "AKIAVALGRIND000001", "aws_secret_access_key": "valgrind-user-secret", "role_arn": "arn:aws:iam::123456789012:role/amp-read", "external_id": "vg-ext"}' \
 	>> "$WORK/cases.log" 2>&1 || true
 requests=$(grep -c -E '^(ok|FAIL) ' "$WORK/cases.log" || true)

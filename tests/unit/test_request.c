@@ -111,8 +111,7 @@ static void test_request_parse_reads_a_full_metric_request(void **state)
 		 "'basic_auth':{'username':'u','password':'p w'},"
 		 "'bearer_token':'tok',"
 		 "'headers':{'X-Scope-OrgID':'tenant-1','X-Other':'v\\u00e9'},"
-		 "'tls':{'insecure_skip_verify':true,'ca_file':'/etc/ca.pem'},"
-		 "'aws':{'region_name':'eu-west-1'}},"
+		 "'tls':{'insecure_skip_verify':true,'ca_file':'/etc/ca.pem'}},"
 		 "'query':{'_type':'MetricQuery','conditions':["
 		 "{'key':'__gauge__','value':{'value':'up','_type':'StringValue'},"
 		 "'_type':'EqualityCondition'},"
@@ -137,8 +136,7 @@ static void test_request_parse_reads_a_full_metric_request(void **state)
 	assert_string_equal(r.conn.headers[1].value, "v\xc3\xa9");
 	assert_true(r.conn.tls_insecure);
 	assert_string_equal(r.conn.ca_file, "/etc/ca.pem");
-	assert_non_null(r.conn.aws);
-	assert_string_equal(r.conn.aws->region, "eu-west-1");
+	assert_null(r.conn.aws);
 
 	assert_int_equal(r.q.n_conds, 5);
 	assert_string_equal(r.q.conds[0].key, "__gauge__");
@@ -1428,6 +1426,14 @@ static void test_request_parse_refuses_bad_aws_fields(void **state)
 		  ERR_BAD_REQUEST, "role_session_name", NULL },
 		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','aws':{'role_session_name':'x'}}"),
 		  ERR_BAD_REQUEST, "role_session_name", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','bearer_token':'b','aws':{}}"),
+		  ERR_BAD_REQUEST, "cannot be combined with basic_auth or bearer_token", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','basic_auth':{'username':'u','password':'p'},'aws':{}}"),
+		  ERR_BAD_REQUEST, "cannot be combined with basic_auth or bearer_token", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','headers':{'X-Amz-Date':'20200101T000000Z'},'aws':{}}"),
+		  ERR_BAD_REQUEST, "x-amz-date is set by AWS SigV4 signing", NULL },
+		{ EP_CONNECTION, WITH_CONN("{'url':'http://p','headers':{'authorization':'x'},'aws':{}}"),
+		  ERR_BAD_REQUEST, "authorization is set by AWS SigV4 signing", NULL },
 	};
 
 	(void)state;
