@@ -69,15 +69,6 @@ static const struct curl_row {
 	{ .code = CURLE_URL_MALFORMAT, .text = "malformed URL" },
 };
 
-/* wipe_buf: zeroes what b holds (a reply may carry credentials) and frees
- * it. */
-static void wipe_buf(struct buf *b)
-{
-	if (b->data)
-		OPENSSL_cleanse(b->data, b->len);
-	buf_free(b);
-}
-
 /* wipe_slist: zeroes every line of l (they may carry a session token or an
  * Authorization value) and frees the list; l may be NULL. */
 static void wipe_slist(struct curl_slist *l)
@@ -334,6 +325,6 @@ out:
 	if (e)
 		curl_easy_cleanup(e);
 	wipe_slist(headers);
-	wipe_buf(&s.body);
+	buf_wipe(&s.body);
 	return rc;
 }

@@ -57,6 +57,11 @@ void creds_set_clock(double (*now)(void))
 	clock_fn = now ? now : real_now;
 }
 
+double creds_now(void)
+{
+	return clock_fn();
+}
+
 unsigned long creds_refreshes(void)
 {
 	return refreshes;
@@ -117,6 +122,50 @@ static enum err copy(struct creds *out, const struct creds *in)
 	if (!rc)
 		out->temporary = in->temporary;
 	return rc;
+}
+
+int creds_region_ok(const char *region)
+{
+	size_t i;
+
+	for (i = 0; region && region[i]; i++)
+		if (i >= 64 || !((region[i] >= 'a' && region[i] <= 'z') ||
+				 (region[i] >= '0' && region[i] <= '9') ||
+				 region[i] == '-'))
+			return 0;
+	return region && region[0];
+}
+
+enum err creds_json_text(const char *what, json_t *obj, const char *prefix,
+			 const char *name, const char **out,
+			 struct errinfo *ei)
+{
+	json_t *v = json_object_get(obj, name);
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return err_set(ei, ERR_CREDENTIALS, "%s: the answer lacks %s%s",
+			       what, prefix, name);
+	if (!creds_text_ok(json_string_value(v), json_string_length(v)))
+		return err_set(ei, ERR_CREDENTIALS, "%s: %s%s holds control "
+			       "characters", what, prefix, name);
+	*out = json_string_value(v);
+	return OK;
+}
+
+void creds_json_wipe(json_t *obj)
+{
+	static const char *const names[] = {
+		"SecretAccessKey", "SessionToken", "Token",
+	};
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		v = json_object_get(obj, names[i]);
+		if (json_is_string(v))
+			OPENSSL_cleanse((char *)json_string_value(v),
+					json_string_length(v));
+	}
 }
 
 int creds_text_ok(const char *s, size_t n)
@@ -327,56 +376,44 @@ int creds_url_region(const char *url, char *out, size_t outsz)
 
 /* ---- the sources ---- */
 
-/* read_token_file: the web identity token in path, trailing blanks cut.
- * Returns OK and *out (wipe and free it), or ERR_CREDENTIALS. */
-static enum err read_token_file(const char *path, char **out,
-				struct errinfo *ei)
+enum err creds_read_file(const char *path, const char *what, const char *name,
+			 struct buf *out, struct errinfo *ei)
 {
-	struct buf b;
 	char chunk[4096];
 	ssize_t got;
-	int fd, saved;
 	enum err rc = OK;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		saved = errno;
-		return err_set(ei, ERR_CREDENTIALS, "web identity: cannot read "
-			       "AWS_WEB_IDENTITY_TOKEN_FILE: %s", strerror(saved));
-	}
-	buf_init(&b, TOKEN_FILE_MAX);
-	while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
+	if (fd < 0)
+		return err_set(ei, ERR_CREDENTIALS, "%s: cannot open %s %.256s: %s",
+			       what, name, path, strerror(errno));
+	for (;;) {
+		got = read(fd, chunk, sizeof(chunk));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			saved = errno;
-			rc = err_set(ei, ERR_CREDENTIALS, "web identity: cannot "
-				     "read AWS_WEB_IDENTITY_TOKEN_FILE: %s",
-				     strerror(saved));
+			rc = err_set(ei, ERR_CREDENTIALS, "%s: cannot read %s "
+				     "%.256s: %s", what, name, path,
+				     strerror(errno));
 			break;
 		}
-		if (buf_append(&b, chunk, (size_t)got)) {
-			rc = err_set(ei, ERR_CREDENTIALS, "web identity: "
-				     "AWS_WEB_IDENTITY_TOKEN_FILE is larger "
-				     "than %zu bytes", TOKEN_FILE_MAX);
+		if (got == 0)
+			break;
+		rc = buf_append(out, chunk, (size_t)got);
+		if (rc) {
+			rc = rc == ERR_TOO_LARGE
+			     ? err_set(ei, ERR_CREDENTIALS, "%s: %s %.256s is "
+				       "larger than %zu bytes", what, name, path,
+				       out->max)
+			     : err_set(ei, ERR_NOMEM, "%s: out of memory", what);
 			break;
 		}
 	}
-	close(fd);
 	OPENSSL_cleanse(chunk, sizeof(chunk));
-	while (!rc && b.len && (unsigned char)b.data[b.len - 1] <= ' ')
-		b.data[--b.len] = '\0';
-	if (!rc && !b.len)
-		rc = err_set(ei, ERR_CREDENTIALS, "web identity: "
-			     "AWS_WEB_IDENTITY_TOKEN_FILE is empty");
-	if (!rc) {
-		*out = buf_steal(&b);
-		if (!*out)
-			rc = err_set(ei, ERR_NOMEM, "out of memory");
-	}
-	if (b.data)
-		OPENSSL_cleanse(b.data, b.len);
-	buf_free(&b);
+	close(fd);
+	while (!rc && out->len && (unsigned char)out->data[out->len - 1] <= ' ')
+		out->data[--out->len] = '\0';
 	return rc;
 }
 
@@ -387,17 +424,24 @@ static enum err from_web_identity(const struct creds_source *src,
 				  struct errinfo *ei)
 {
 	const char *session = getenv("AWS_ROLE_SESSION_NAME");
-	char *token = NULL;
+	struct buf token;
 	enum err rc;
 
-	rc = read_token_file(getenv("AWS_WEB_IDENTITY_TOKEN_FILE"), &token, ei);
-	if (rc)
-		return rc;
-	rc = sts_assume_role_web_identity(src->region, getenv("AWS_ROLE_ARN"),
-					  present(session) ? session
-					  : CREDS_DEFAULT_SESSION_NAME,
-					  token, 0, timeout_ms, out, ei);
-	wipe_free(token);
+	buf_init(&token, TOKEN_FILE_MAX);
+	rc = creds_read_file(getenv("AWS_WEB_IDENTITY_TOKEN_FILE"),
+			     "web identity", "AWS_WEB_IDENTITY_TOKEN_FILE",
+			     &token, ei);
+	if (!rc && !token.len)
+		rc = err_set(ei, ERR_CREDENTIALS, "web identity: "
+			     "AWS_WEB_IDENTITY_TOKEN_FILE is empty");
+	if (!rc)
+		rc = sts_assume_role_web_identity(src->region,
+						  getenv("AWS_ROLE_ARN"),
+						  present(session) ? session
+						  : CREDS_DEFAULT_SESSION_NAME,
+						  token.data, 0, timeout_ms,
+						  out, ei);
+	buf_wipe(&token);
 	return rc;
 }
 
@@ -413,7 +457,7 @@ static enum err from_environment(const struct creds_source *src,
 
 	if (present(key) && present(secret)) {
 		rc = creds_set(out, key, secret, getenv("AWS_SESSION_TOKEN"),
-			       clock_fn(), 0);
+			       creds_now(), 0);
 		return rc ? err_set(ei, rc, "out of memory") : OK;
 	}
 	if (present(getenv("AWS_WEB_IDENTITY_TOKEN_FILE")) &&
@@ -450,7 +494,7 @@ static enum err obtain(const struct creds_source *src, long timeout_ms,
 	memset(&base, 0, sizeof(base));
 	if (present(src->key_id)) {
 		rc = creds_set(&base, src->key_id, src->secret, src->token,
-			       clock_fn(), 0);
+			       creds_now(), 0);
 		if (rc)
 			return err_set(ei, rc, "out of memory");
 	} else {
@@ -487,7 +531,7 @@ enum err creds_get(struct creds_cache *cache, const struct creds_source *src,
 	/* Static keys without a role are used as they are: nothing to cache. */
 	if (present(src->key_id) && !present(src->role_arn)) {
 		rc = creds_set(out, src->key_id, src->secret, src->token,
-			       clock_fn(), 0);
+			       creds_now(), 0);
 		return rc ? err_set(ei, rc, "out of memory") : OK;
 	}
 	if (cache && !fresh) {
@@ -495,7 +539,7 @@ enum err creds_get(struct creds_cache *cache, const struct creds_source *src,
 			return err_set(ei, ERR_NOMEM, "out of memory");
 		keyed = 1;
 		e = find(cache, key);
-		if (e && !creds_need_renewal(&e->c, clock_fn())) {
+		if (e && !creds_need_renewal(&e->c, creds_now())) {
 			e->used = ++cache->tick;
 			rc = copy(out, &e->c);
 			return rc ? err_set(ei, rc, "out of memory") : OK;

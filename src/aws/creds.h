@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "common/buf.h"
 #include "common/err.h"
 
 /* One set of credentials. Every string is owned; creds_clear wipes the
@@ -36,6 +39,32 @@ enum err creds_set(struct creds *out, const char *key_id, const char *secret,
  * STS and the metadata services answer. */
 int creds_text_ok(const char *s, size_t n);
 
+/* creds_region_ok: 1 when region is 1 to 64 lowercase letters, digits and
+ * '-' (it becomes part of the STS host name, so nothing else may), else 0. */
+int creds_region_ok(const char *region);
+
+/* creds_read_file: appends the file at path to out (whose ceiling bounds
+ * it) without its trailing blanks: a token file. what and name make the
+ * errors ("<what>: cannot open <name> <path>: <why>", "... is larger than N
+ * bytes"). Returns OK, ERR_CREDENTIALS or ERR_NOMEM; the caller wipes out
+ * (buf_wipe) in every case. */
+enum err creds_read_file(const char *path, const char *what, const char *name,
+			 struct buf *out, struct errinfo *ei);
+
+/* creds_json_text: the string member name of obj, non-empty and clean
+ * (creds_text_ok), into *out (borrowed from obj). Returns OK, or
+ * ERR_CREDENTIALS "<what>: the answer lacks <prefix><name>" / "...
+ * holds control characters". For what STS and the metadata services
+ * answer. */
+enum err creds_json_text(const char *what, json_t *obj, const char *prefix,
+			 const char *name, const char **out,
+			 struct errinfo *ei);
+
+/* creds_json_wipe: zeroes the members SecretAccessKey, SessionToken and
+ * Token of obj (jansson's own writable copies, released next) so that a
+ * parsed answer leaves no secret in freed memory. obj may be NULL. */
+void creds_json_wipe(json_t *obj);
+
 /* creds_need_renewal: 1 when c should be renewed at now: it expires and
  * less than a minute, or a third of its lifetime if that is shorter,
  * remains (spec 3.1); else 0. */
@@ -54,6 +83,7 @@ struct creds_source {
 	long duration_s;          /* DurationSeconds; 0: 900 */
 };
 
+#define CREDS_DEFAULT_REGION "eu-west-1"
 #define CREDS_DEFAULT_SESSION_NAME "StackState-Prometheus-Mirror"
 #define CREDS_DEFAULT_DURATION_S 900
 
@@ -96,6 +126,10 @@ void creds_forget(struct creds_cache *cache, const struct creds_source *src);
 /* creds_refreshes: how many times this process obtained renewable
  * credentials (STS or metadata calls that succeeded), for self-metrics. */
 unsigned long creds_refreshes(void);
+
+/* creds_now: the clock credentials are dated and renewed by (epoch
+ * seconds; creds_set_clock's in the tests). */
+double creds_now(void);
 
 /* creds_set_clock: replaces the clock (epoch seconds) for the tests; NULL
  * restores the real one. */

@@ -57,14 +57,6 @@ static const char *env(const char *name)
 	return v && v[0] ? v : NULL;
 }
 
-/* wipe_buf: zeroes what b holds and frees it. */
-static void wipe_buf(struct buf *b)
-{
-	if (b->data)
-		OPENSSL_cleanse(b->data, b->len);
-	buf_free(b);
-}
-
 /* wipe_reset: zeroes what b holds and empties it for reuse. */
 static void wipe_reset(struct buf *b)
 {
@@ -171,39 +163,6 @@ int metadata_parse_time(const char *s, double *out)
 	return 0;
 }
 
-/* text_field: the non-empty clean string name of obj into *out. Returns OK
- * or ERR_CREDENTIALS naming the field. */
-static enum err text_field(const char *what, json_t *obj, const char *name,
-			   const char **out, struct errinfo *ei)
-{
-	json_t *v = json_object_get(obj, name);
-
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		return err_set(ei, ERR_CREDENTIALS, "%s: the answer lacks %s",
-			       what, name);
-	if (!creds_text_ok(json_string_value(v), json_string_length(v)))
-		return err_set(ei, ERR_CREDENTIALS, "%s: %s holds control "
-			       "characters", what, name);
-	*out = json_string_value(v);
-	return OK;
-}
-
-/* wipe_json_secrets: zeroes the secret and the token jansson holds for
- * obj before it is released (writable copies jansson frees next). */
-static void wipe_json_secrets(json_t *obj)
-{
-	static const char *const names[] = { "SecretAccessKey", "Token" };
-	json_t *v;
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		v = json_object_get(obj, names[i]);
-		if (json_is_string(v))
-			OPENSSL_cleanse((char *)json_string_value(v),
-					json_string_length(v));
-	}
-}
-
 /* quote: the string v (nothing when it is not one) as an excerpt into
  * out, whose size bounds it; the whole text is read so that a long secret
  * in it becomes "***". */
@@ -275,13 +234,13 @@ enum err metadata_parse(const char *what, const char *body, size_t len,
 		rc = code_error(what, root, ei);
 		goto out;
 	}
-	rc = text_field(what, root, "AccessKeyId", &key, ei);
+	rc = creds_json_text(what, root, "", "AccessKeyId", &key, ei);
 	if (!rc)
-		rc = text_field(what, root, "SecretAccessKey", &secret, ei);
+		rc = creds_json_text(what, root, "", "SecretAccessKey", &secret, ei);
 	if (!rc)
-		rc = text_field(what, root, "Token", &token, ei);
+		rc = creds_json_text(what, root, "", "Token", &token, ei);
 	if (!rc)
-		rc = text_field(what, root, "Expiration", &exp, ei);
+		rc = creds_json_text(what, root, "", "Expiration", &exp, ei);
 	if (rc)
 		goto out;
 	if (metadata_parse_time(exp, &expires) != 0) {
@@ -301,7 +260,7 @@ enum err metadata_parse(const char *what, const char *body, size_t len,
 	out->temporary = 1;
 out:
 	if (json_is_object(root))
-		wipe_json_secrets(root);
+		creds_json_wipe(root);
 	json_decref(root);
 	return rc;
 }
@@ -312,48 +271,6 @@ int metadata_ecs_configured(void)
 {
 	return env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") ||
 	       env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-}
-
-/* read_token_file: the whole of path (at most TOKEN_FILE_MAX bytes) into
- * out. Returns OK, or ERR_CREDENTIALS naming the file and why. */
-static enum err read_token_file(const char *path, struct buf *out,
-				struct errinfo *ei)
-{
-	char chunk[1024];
-	ssize_t r;
-	enum err rc = OK;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(ei, ERR_CREDENTIALS, ECS_WHAT ": cannot open the "
-			       "authorization token file %.256s: %s", path,
-			       strerror(errno));
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_set(ei, ERR_CREDENTIALS, ECS_WHAT ": cannot read "
-				     "the authorization token file %.256s: %s",
-				     path, strerror(errno));
-			break;
-		}
-		if (r == 0)
-			break;
-		rc = buf_append(out, chunk, (size_t)r);
-		if (rc) {
-			rc = rc == ERR_TOO_LARGE
-			     ? err_set(ei, ERR_CREDENTIALS, ECS_WHAT ": the "
-				       "authorization token file %.256s is larger "
-				       "than %zu bytes", path, TOKEN_FILE_MAX)
-			     : nomem(ECS_WHAT, ei);
-			break;
-		}
-	}
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	close(fd);
-	return rc;
 }
 
 /* ecs_token: the authorization token, from the file when
@@ -368,7 +285,8 @@ static enum err ecs_token(struct buf *tok, struct errinfo *ei)
 	enum err rc;
 
 	if (file) {
-		rc = read_token_file(file, tok, ei);
+		rc = creds_read_file(file, ECS_WHAT, "the authorization token file",
+				     tok, ei);
 		if (rc)
 			return rc;
 	} else if (value) {
@@ -469,12 +387,12 @@ enum err metadata_ecs(long timeout_ms, struct creds *out, struct errinfo *ei)
 			     "%ld%s%s", status, ex[0] ? ": " : "", ex);
 		goto out;
 	}
-	rc = metadata_parse(ECS_WHAT, reply.data, reply.len, (double)time(NULL),
+	rc = metadata_parse(ECS_WHAT, reply.data, reply.len, creds_now(),
 			    out, ei);
 out:
-	wipe_buf(&reply);
-	wipe_buf(&auth);
-	wipe_buf(&tok);
+	buf_wipe(&reply);
+	buf_wipe(&auth);
+	buf_wipe(&tok);
 	buf_free(&url);
 	return rc;
 }
@@ -647,11 +565,11 @@ enum err metadata_imds(long timeout_ms, struct creds *out, struct errinfo *ei)
 		       "credentials request", &reply, ei);
 	if (rc)
 		goto out;
-	rc = metadata_parse(IMDS_WHAT, reply.data, reply.len, (double)time(NULL),
+	rc = metadata_parse(IMDS_WHAT, reply.data, reply.len, creds_now(),
 			    out, ei);
 out:
-	wipe_buf(&reply);
-	wipe_buf(&token);
+	buf_wipe(&reply);
+	buf_wipe(&token);
 	buf_free(&path);
 	buf_free(&base);
 	return rc;

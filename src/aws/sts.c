@@ -28,9 +28,6 @@
 /* Ceiling on a URL built from AWS_ENDPOINT_URL_STS. */
 #define URL_MAX ((size_t)8 << 10)
 
-/* Longest region name accepted (real ones are about 15 bytes). */
-#define REGION_MAX 64
-
 /* How much of STS's texts an error quotes. */
 #define CODE_MAX 64
 #define MESSAGE_MAX 300
@@ -56,27 +53,6 @@ struct span {
 };
 
 /* ---- small helpers ---- */
-
-/* wipe_buf: zeroes what b holds and frees it. */
-static void wipe_buf(struct buf *b)
-{
-	if (b->data)
-		OPENSSL_cleanse(b->data, b->len);
-	buf_free(b);
-}
-
-/* find: the first occurrence of needle in hay[0..n), or NULL. */
-static const char *find(const char *hay, size_t n, const char *needle)
-{
-	size_t m = strlen(needle), i;
-
-	if (!m || m > n)
-		return NULL;
-	for (i = 0; i + m <= n; i++)
-		if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0)
-			return hay + i;
-	return NULL;
-}
 
 /* redact_init: room for the NULL-ended secrets and extra more. Returns OK
  * or ERR_NOMEM; free with redact_free. */
@@ -131,35 +107,6 @@ static void quote(const struct redact *r, const char *t, size_t n, char *out,
 	excerpt_text(r->s, r->len, r->n, t, n, n, out, outsz);
 }
 
-/* valid_region: 1 for a plausible region name (lowercase letters, digits
- * and '-'), which lands in the STS host name and must not change it. */
-static int valid_region(const char *region)
-{
-	size_t i;
-
-	if (!region || !region[0])
-		return 0;
-	for (i = 0; region[i]; i++) {
-		unsigned char c = (unsigned char)region[i];
-
-		if (i >= REGION_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		return (double)time(NULL);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- reading the answer ---- */
 
 /* json_credentials: the Credentials object of a success answer to action
@@ -180,25 +127,6 @@ static json_t *json_credentials(json_t *root, const char *action)
 	v = json_object_get(v, key);
 	v = json_object_get(v, "Credentials");
 	return json_is_object(v) ? v : NULL;
-}
-
-/* wipe_json_secrets: zeroes the secret and the token jansson holds for the
- * answer in root before it is released. jansson owns these strings and
- * gives them out as const; they are writable copies it frees next. */
-static void wipe_json_secrets(json_t *root, const char *action)
-{
-	static const char *const names[] = {
-		"SecretAccessKey", "SessionToken",
-	};
-	json_t *c = json_credentials(root, action), *v;
-	size_t i;
-
-	for (i = 0; c && i < sizeof(names) / sizeof(names[0]); i++) {
-		v = json_object_get(c, names[i]);
-		if (json_is_string(v))
-			OPENSSL_cleanse((char *)json_string_value(v),
-					json_string_length(v));
-	}
 }
 
 /* report_error: the answer is STS's error code[0..) and message: returns
@@ -229,32 +157,14 @@ static enum err report_unexpected(const char *action, const char *why,
 {
 	char ex[EXCERPT_MAX + 4];
 
-	if (find(body, len, "SecretAccessKey") ||
-	    find(body, len, "SessionToken"))
+	if (excerpt_find(body, len, "SecretAccessKey", 15) ||
+	    excerpt_find(body, len, "SessionToken", 12))
 		return err_set(ei, ERR_CREDENTIALS, "STS %s: %s (HTTP %ld; not "
 			       "quoted: it may hold credentials)", action, why,
 			       status);
 	quote(r, body, len, ex, sizeof(ex));
 	return err_set(ei, ERR_CREDENTIALS, "STS %s: %s (HTTP %ld): %s", action,
 		       why, status, ex);
-}
-
-/* string_field: the non-empty clean string name of obj into *out. Returns
- * OK, or ERR_CREDENTIALS naming the field. */
-static enum err string_field(const char *action, json_t *obj,
-			     const char *name, const char **out,
-			     struct errinfo *ei)
-{
-	json_t *v = json_object_get(obj, name);
-
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		return err_set(ei, ERR_CREDENTIALS, "STS %s: the answer lacks "
-			       "Credentials.%s", action, name);
-	if (!creds_text_ok(json_string_value(v), json_string_length(v)))
-		return err_set(ei, ERR_CREDENTIALS, "STS %s: Credentials.%s holds "
-			       "control characters", action, name);
-	*out = json_string_value(v);
-	return OK;
 }
 
 /* read_credentials: the Credentials object c of a 200 answer into *out.
@@ -264,15 +174,19 @@ static enum err read_credentials(const char *action, json_t *c, double now,
 				 struct creds *out, struct errinfo *ei)
 {
 	const char *key, *secret, *token;
+	char what[96];
 	json_t *exp;
 	double expires;
 	enum err rc;
 
-	rc = string_field(action, c, "AccessKeyId", &key, ei);
+	snprintf(what, sizeof(what), "STS %s", action);
+	rc = creds_json_text(what, c, "Credentials.", "AccessKeyId", &key, ei);
 	if (!rc)
-		rc = string_field(action, c, "SecretAccessKey", &secret, ei);
+		rc = creds_json_text(what, c, "Credentials.", "SecretAccessKey",
+				     &secret, ei);
 	if (!rc)
-		rc = string_field(action, c, "SessionToken", &token, ei);
+		rc = creds_json_text(what, c, "Credentials.", "SessionToken",
+				     &token, ei);
 	if (rc)
 		return rc;
 	exp = json_object_get(c, "Expiration");
@@ -361,11 +275,11 @@ static int xml_text(const char *body, size_t len, const char *name,
 
 	snprintf(open, sizeof(open), "<%s>", name);
 	snprintf(close, sizeof(close), "</%s>", name);
-	a = find(body, len, open);
+	a = excerpt_find(body, len, open, strlen(open));
 	if (!a)
 		return 0;
 	a += strlen(open);
-	b = find(a, (size_t)(body + len - a), close);
+	b = excerpt_find(a, (size_t)(body + len - a), close, strlen(close));
 	if (!b)
 		return 0;
 	out->p = a;
@@ -423,7 +337,8 @@ static enum err read_xml(const char *action, const char *body, size_t len,
 	struct buf c, m;
 	enum err rc;
 
-	if (!find(body, len, "<Error>") || !xml_text(body, len, "Code", &code))
+	if (!excerpt_find(body, len, "<Error>", 7) ||
+	    !xml_text(body, len, "Code", &code))
 		return OK;
 	xml_text(body, len, "Message", &msg);
 	if (xml_text(body, len, "SecretAccessKey", &s))
@@ -486,7 +401,7 @@ enum err sts_parse_reply(const char *action, long status, const char *body,
 			       : "unexpected answer", status, body, len, &r, ei);
 out:
 	if (json_is_object(root))
-		wipe_json_secrets(root, action);
+		creds_json_wipe(json_credentials(root, action));
 	json_decref(root);
 	redact_free(&r);
 	return rc;
@@ -536,7 +451,7 @@ struct sts_call {
 };
 
 /* signed_headers: signs the POST of form to url with call->signer and
- * fills *lines with sigv4's lines (free with wipe_lines). Returns OK,
+ * fills *lines with sigv4's lines (free with strlist_wipe). Returns OK,
  * ERR_CREDENTIALS when the URL cannot be signed, or ERR_NOMEM. */
 static enum err signed_headers(const struct sts_call *call, const char *url,
 			       const struct buf *form, struct strlist *lines,
@@ -567,17 +482,6 @@ static enum err signed_headers(const struct sts_call *call, const char *url,
 	return OK;
 }
 
-/* wipe_lines: zeroes and frees the signed header lines (the token and the
- * signature are among them). */
-static void wipe_lines(struct strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		OPENSSL_cleanse(l->v[i], strlen(l->v[i]));
-	strlist_free(l);
-}
-
 /* sts_call: POSTs form to STS for call and reads the answer into *out.
  * Returns as sts_assume_role. form stays the caller's. */
 static enum err sts_call(const struct sts_call *call, const struct buf *form,
@@ -595,7 +499,7 @@ static enum err sts_call(const struct sts_call *call, const struct buf *form,
 	buf_init(&url, URL_MAX);
 	buf_init(&reply, AWSHTTP_MAX_REPLY);
 	snprintf(what, sizeof(what), "STS %s", call->action);
-	if (!valid_region(call->region)) {
+	if (!creds_region_ok(call->region)) {
 		rc = err_set(ei, ERR_CREDENTIALS, "STS %s: invalid region name",
 			     call->action);
 		goto out;
@@ -641,11 +545,11 @@ static enum err sts_call(const struct sts_call *call, const struct buf *form,
 	if (rc)
 		goto out;
 	rc = sts_parse_reply(call->action, status, buf_cstr(&reply), reply.len,
-			     now_seconds(), call->secrets, out, ei);
+			     creds_now(), call->secrets, out, ei);
 out:
 	free(headers);
-	wipe_lines(&lines);
-	wipe_buf(&reply);
+	strlist_wipe(&lines);
+	buf_wipe(&reply);
 	buf_free(&url);
 	return rc;
 }
@@ -709,7 +613,7 @@ enum err sts_assume_role(const struct creds *signer, const char *region,
 	}
 	rc = sts_call(&call, &form, out, ei);
 out:
-	wipe_buf(&form);
+	buf_wipe(&form);
 	return rc;
 }
 
@@ -759,6 +663,6 @@ enum err sts_assume_role_web_identity(const char *region, const char *role_arn,
 	}
 	rc = sts_call(&call, &form, out, ei);
 out:
-	wipe_buf(&form);
+	buf_wipe(&form);
 	return rc;
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "buf.h"
 
 void buf_init(struct buf *b, size_t max)
@@ -22,6 +24,13 @@ void buf_free(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+}
+
+void buf_wipe(struct buf *b)
+{
+	if (b && b->data)
+		OPENSSL_cleanse(b->data, b->len);
+	buf_free(b);
 }
 
 void buf_reset(struct buf *b)

@@ -37,6 +37,10 @@ void buf_reset(struct buf *b);
  * after buf_init. */
 void buf_free(struct buf *b);
 
+/* buf_wipe: buf_free for a buffer that held a secret: its contents are
+ * zeroed (OPENSSL_cleanse, which the compiler cannot drop) first. */
+void buf_wipe(struct buf *b);
+
 /* buf_cstr: the contents as a string ("" when nothing was appended). */
 const char *buf_cstr(const struct buf *b);
 

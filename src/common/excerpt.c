@@ -5,9 +5,8 @@
 
 #include "common/excerpt.h"
 
-/* find: the first occurrence of needle[0..m) in hay[0..n), or NULL. */
-static const char *find(const char *hay, size_t n, const char *needle,
-			size_t m)
+const char *excerpt_find(const char *hay, size_t n, const char *needle,
+			 size_t m)
 {
 	const char *p = hay, *end;
 
@@ -87,7 +86,7 @@ void excerpt_text(const char *const *secrets, const size_t *lens,
 		const char *from = s, *hit;
 
 		while ((size_t)(from - s) < cut &&
-		       (hit = find(from, window - (size_t)(from - s), secrets[k],
+		       (hit = excerpt_find(from, window - (size_t)(from - s), secrets[k],
 				   lens[k])) != NULL &&
 		       (size_t)(hit - s) < cut) {
 			memset(mask + (hit - s), 1, lens[k]);

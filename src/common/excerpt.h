@@ -16,4 +16,9 @@ void excerpt_text(const char *const *secrets, const size_t *lens,
 		  size_t n_secrets, const char *s, size_t n, size_t max,
 		  char *out, size_t outsz);
 
+/* excerpt_find: the first occurrence of needle[0..m) in hay[0..n), or NULL
+ * (also when m is 0); what excerpt_text looks for secrets with. */
+const char *excerpt_find(const char *hay, size_t n, const char *needle,
+			 size_t m);
+
 #endif

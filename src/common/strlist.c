@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "strlist.h"
 
 enum err strlist_push(struct strlist *l, const char *s, size_t len)
@@ -60,6 +62,15 @@ int strlist_contains(const struct strlist *l, const char *s)
 		if (strcmp(l->v[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+void strlist_wipe(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; l && i < l->n; i++)
+		OPENSSL_cleanse(l->v[i], strlen(l->v[i]));
+	strlist_free(l);
 }
 
 void strlist_free(struct strlist *l)

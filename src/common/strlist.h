@@ -23,6 +23,10 @@ void strlist_sort_unique(struct strlist *l);
 /* strlist_contains: 1 if s is in the list (linear search), else 0. */
 int strlist_contains(const struct strlist *l, const char *s);
 
+/* strlist_wipe: strlist_free for strings that held secrets (signed header
+ * lines with a session token): each is zeroed first; l may be NULL. */
+void strlist_wipe(struct strlist *l);
+
 /* strlist_free: frees every string and the array; l may be NULL. */
 void strlist_free(struct strlist *l);
 

@@ -3,8 +3,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 #include "aws/sigv4.h"
 #include "generator/rwsign.h"
 
@@ -12,23 +10,15 @@ enum err rwsign_init(struct rwsign *s, const char *url, const char *region,
 		     const char *role_arn, const char *external_id,
 		     long timeout_ms, struct errinfo *ei)
 {
-	size_t i, n;
-
 	memset(s, 0, sizeof(*s));
 	if (region) {
-		n = strlen(region);
-		if (n == 0 || n >= sizeof(s->region))
+		if (!creds_region_ok(region) || strlen(region) >= sizeof(s->region))
 			return err_set(ei, ERR_BAD_REQUEST, "--sigv4-region: "
 				       "expected a region such as eu-west-1");
-		for (i = 0; i < n; i++)
-			if (!(region[i] >= 'a' && region[i] <= 'z') &&
-			    !(region[i] >= '0' && region[i] <= '9') &&
-			    region[i] != '-')
-				return err_set(ei, ERR_BAD_REQUEST, "--sigv4-region: "
-					       "expected a region such as eu-west-1");
-		memcpy(s->region, region, n + 1);
+		memcpy(s->region, region, strlen(region) + 1);
 	} else if (!creds_url_region(url, s->region, sizeof(s->region))) {
-		memcpy(s->region, "eu-west-1", sizeof("eu-west-1"));
+		memcpy(s->region, CREDS_DEFAULT_REGION,
+		       sizeof(CREDS_DEFAULT_REGION));
 	}
 	s->cache = creds_cache_new(1);
 	if (!s->cache)
@@ -70,9 +60,7 @@ enum err rwsign_hook(void *arg, const char *method, const char *url,
 	for (i = 0; !rc && i < lines.n; i++)
 		if (strlist_push(headers, lines.v[i], strlen(lines.v[i])))
 			rc = err_set(ei, ERR_NOMEM, "out of memory");
-	for (i = 0; i < lines.n; i++)
-		OPENSSL_cleanse(lines.v[i], strlen(lines.v[i]));
-	strlist_free(&lines);
+	strlist_wipe(&lines);
 	creds_clear(&c);
 	return rc;
 }

@@ -761,7 +761,6 @@ static enum err parse_tls(const json_t *cd, long max_timeout_s,
 /* connectionDetails.aws                                                */
 
 #define AWS_WHERE CD ".aws"
-#define DEFAULT_REGION "eu-west-1"
 
 /* charset_ok: 1 when s has min..max bytes, each a letter, a digit or one
  * of extra. */
@@ -789,6 +788,7 @@ struct aws_field {
 	size_t min, max;
 	const char *extra;      /* allowed besides letters and digits; NULL:
 				 * any byte but control bytes */
+	const char *prefix;     /* the value must start with it, or NULL */
 	const char *rule;       /* said when the value breaks it */
 	size_t offset;          /* of the char * in struct conn_aws */
 };
@@ -807,6 +807,7 @@ static const struct aws_field aws_fields[] = {
 	  .rule = "1 to 16384 characters, no control characters",
 	  .offset = offsetof(struct conn_aws, token) },
 	{ .name = "role_arn", .min = 20, .max = 2048, .extra = ":/+=,.@_-",
+	  .prefix = "arn:",
 	  .rule = "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
 	  .offset = offsetof(struct conn_aws, role_arn) },
 	{ .name = "external_id", .min = 2, .max = 1224, .extra = "+=,.@:/_-",
@@ -829,11 +830,10 @@ static enum err aws_text(const json_t *o, const struct aws_field *f,
 	rc = get_string(o, AWS_WHERE, f->name, 0, &s, ei);
 	if (rc || !s || !*s)
 		return rc;
-	if (f->extra ? !charset_ok(s, f->min, f->max, f->extra)
-		     : (has_control(s) || strlen(s) < f->min || strlen(s) > f->max))
-		return bad(ei, AWS_WHERE, f->name, "expected %s", f->rule);
-	if (f->offset == offsetof(struct conn_aws, role_arn) &&
-	    strncmp(s, "arn:", 4) != 0)
+	if ((f->extra ? !charset_ok(s, f->min, f->max, f->extra)
+		      : (has_control(s) || strlen(s) < f->min ||
+			 strlen(s) > f->max)) ||
+	    (f->prefix && strncmp(s, f->prefix, strlen(f->prefix)) != 0))
 		return bad(ei, AWS_WHERE, f->name, "expected %s", f->rule);
 	return dup_str(s, to, ei);
 }
@@ -917,7 +917,7 @@ static enum err parse_aws(const json_t *cd, long max_timeout_s,
 		rc = aws_conflicts(c, ei);
 	if (!rc && !a->region)
 		rc = dup_str(creds_url_region(c->url, region, sizeof(region))
-			     ? region : DEFAULT_REGION, &a->region, ei);
+			     ? region : CREDS_DEFAULT_REGION, &a->region, ei);
 	if (rc) {
 		aws_free(a);
 		return rc;

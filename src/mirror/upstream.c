@@ -740,9 +740,7 @@ static enum err add_header(struct xfer *x, const char *name,
 	}
 	x->headers = l;
 out:
-	if (line.data)
-		OPENSSL_cleanse(line.data, line.len);
-	buf_free(&line);
+	buf_wipe(&line);
 	return rc;
 }
 
@@ -769,9 +767,7 @@ static enum err sign(struct xfer *x, const struct conn *conn, const char *url,
 		else
 			x->headers = l;
 	}
-	for (i = 0; i < lines.n; i++)
-		OPENSSL_cleanse(lines.v[i], strlen(lines.v[i]));
-	strlist_free(&lines);
+	strlist_wipe(&lines);
 	return rc;
 }
 
@@ -1097,17 +1093,6 @@ out:
 	return rc;
 }
 
-/* contains: 1 when the body holds the text s. */
-static int contains(const struct buf *body, const char *s)
-{
-	size_t m = strlen(s), i;
-
-	for (i = 0; m && i + m <= body->len; i++)
-		if (body->data[i] == s[0] && memcmp(body->data + i, s, m) == 0)
-			return 1;
-	return 0;
-}
-
 /* token_expired: 1 when one of calls got the 403 with which AMP refuses a
  * session token that has expired. */
 static int token_expired(const struct upstream_call *calls, size_t n)
@@ -1122,7 +1107,8 @@ static int token_expired(const struct upstream_call *calls, size_t n)
 		if (calls[i].status != 403 || !calls[i].body.len)
 			continue;
 		for (k = 0; k < sizeof(says) / sizeof(says[0]); k++)
-			if (contains(&calls[i].body, says[k]))
+			if (excerpt_find(calls[i].body.data, calls[i].body.len,
+					 says[k], strlen(says[k])))
 				return 1;
 	}
 	return 0;

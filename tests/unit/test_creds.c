@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "aws/creds.h"
+#include "common/excerpt.h"
 #include "common/log.h"
 #include "fakehttp.h"
 
@@ -26,17 +27,6 @@ static double offset;           /* what the fake clock adds to the real one */
 static double fake_now(void)
 {
 	return (double)time(NULL) + offset;
-}
-
-/* has: 1 when p[0..n) holds s. */
-static int has(const char *p, size_t n, const char *s)
-{
-	size_t m = strlen(s), i;
-
-	for (i = 0; p && i + m <= n; i++)
-		if (memcmp(p + i, s, m) == 0)
-			return 1;
-	return 0;
 }
 
 /* The fake STS: every call answers new credentials ASIATEST0001, 0002, ...
@@ -52,8 +42,8 @@ static enum fakehttp_next sts_answer(int fd, const struct fakehttp_request *req,
 	char body[1024];
 	int n;
 
-	if (has(req->head, req->head_len, "denied") ||
-	    has(req->body, req->body_len, "denied")) {
+	if (excerpt_find(req->head, req->head_len, "denied", 6) ||
+	    excerpt_find(req->body, req->body_len, "denied", 6)) {
 		fakehttp_reply(fd, 403, "Content-Type: application/json\r\n",
 			       denied, strlen(denied));
 		return FAKEHTTP_KEEP;
